@@ -1,0 +1,89 @@
+"""vqtoolkit: vector quantization of signal and document features.
+
+Vocabulary (as in :mod:`scipy.cluster.vq`)
+-------------------------------------------
+observation
+    One row of a feature matrix ``X`` of shape ``(n_samples, n_features)``:
+    an MFCC frame, a TF-IDF document vector, a pixel. Rows are observations
+    everywhere in vqtoolkit.
+codeword, codebook
+    A codeword is a representative vector; a codebook is the ``(k, n_features)``
+    array of all ``k`` codewords.
+code
+    The index of the codeword nearest to an observation.
+distortion
+    Mean *squared* Euclidean distance from each observation to its nearest
+    codeword, in the space the codebook was trained in (after whitening).
+    scipy's ``kmeans`` reports the mean *non-squared* distance instead.
+
+Data flow
+---------
+::
+
+    audio ─┐                      ┌─ Codebook (k-means family) ─┬─ quantize: codes, distortion
+    text ──┼─ features ─ Whitener ┤                             ├─ Matcher: a codebook per class
+    images ┘  (rows = obs.)       └─ choose_k (G-means, …)      └─ plots, reports, saved files
+
+Each stage lives in the module of that name: :mod:`vqtoolkit.features`,
+:mod:`vqtoolkit.whitening`, :mod:`vqtoolkit.codebook` (built on the hot loops in
+:mod:`vqtoolkit.kernels`), :mod:`vqtoolkit.quantize`, :mod:`vqtoolkit.matcher`,
+:mod:`vqtoolkit.selection`, :mod:`vqtoolkit.plotting`, :mod:`vqtoolkit.io`.
+
+Heavy modules are imported lazily, so ``import vqtoolkit`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._version import __version__
+from .errors import (
+    DataNotFoundError,
+    EmptyClusterError,
+    FileFormatError,
+    InfeasibleError,
+    NotFittedError,
+    ParameterError,
+    VQError,
+)
+
+# public name -> module that defines it (imported on first access)
+_LAZY = {
+    "Whitener": "whitening",
+    "Codebook": "codebook",
+    "quantize": "quantize",
+    "QuantizeResult": "quantize",
+    "load": "io",
+    "match_labels": "metrics",
+    "centroid_index": "metrics",
+    "Matcher": "matcher",
+    "DocumentClusterer": "documents",
+    "choose_k": "selection",
+    "KMedoids": "kmedoids",
+    "CapacitatedCodebook": "capacity",
+}
+
+__all__ = [
+    "__version__",
+    "VQError",
+    "ParameterError",
+    "EmptyClusterError",
+    "InfeasibleError",
+    "FileFormatError",
+    "DataNotFoundError",
+    "NotFittedError",
+    *_LAZY,
+]
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vqtoolkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,140 @@
+"""Input checks shared by every estimator: messages name the value, the shape and what is allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_random_state as _sk_check_random_state
+
+from .errors import NotFittedError, ParameterError
+
+__all__ = [
+    "CheckedX",
+    "check_X",
+    "check_sample_weight",
+    "check_fitted",
+    "check_n_features",
+    "check_random_state",
+    "check_positive_int",
+]
+
+
+@dataclass(frozen=True)
+class CheckedX:
+    """A validated feature matrix with what the caller's container knew about its rows and columns."""
+
+    X: object  # ndarray or CSR matrix
+    ids: object | None  # pandas Index (or None for plain arrays)
+    feature_names: np.ndarray | None
+
+
+def check_X(X, *, accept_sparse=False, what="input", allow_memmap=True) -> CheckedX:
+    """Validate a feature matrix.
+
+    Floats keep their dtype (float32 stays float32); integers and booleans
+    become float64. A pandas DataFrame gives its index and column names.
+
+    Raises
+    ------
+    ParameterError
+        For 1-D or >2-D input, zero rows or columns, NaN or infinity,
+        non-numeric data, or sparse input where it is not accepted.
+    """
+    ids = None
+    names = None
+    if hasattr(X, "columns") and hasattr(X, "index") and hasattr(X, "to_numpy"):
+        names = np.asarray([str(c) for c in X.columns], dtype=object)
+        ids = X.index
+        X = X.to_numpy()
+    if sp.issparse(X):
+        if not accept_sparse:
+            raise ParameterError(
+                f"{what}: sparse input of shape {X.shape} is not supported here; "
+                "pass a dense array"
+            )
+        X = sp.csr_matrix(X)
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        data = X.data
+    else:
+        if not (allow_memmap and isinstance(X, np.memmap)):
+            try:
+                X = np.asarray(X)
+            except (TypeError, ValueError) as exc:
+                raise ParameterError(f"{what}: cannot be read as a numeric array ({exc})") from None
+        if X.dtype.kind in "biu":
+            X = X.astype(np.float64)
+        elif X.dtype.kind == "f" and X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        elif X.dtype.kind != "f":
+            raise ParameterError(
+                f"{what}: dtype {X.dtype} is not numeric; expected float32, float64 or integers"
+            )
+        data = X
+    if X.ndim != 2:
+        hint = " (use X.reshape(-1, 1) for a single feature)" if X.ndim == 1 else ""
+        raise ParameterError(
+            f"{what}: expected a 2-D array (n_samples, n_features), got shape {X.shape}{hint}"
+        )
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ParameterError(f"{what}: got an empty array of shape {X.shape}")
+    if not np.isfinite(data).all():
+        bad = int(np.size(data) - np.isfinite(data).sum())
+        raise ParameterError(
+            f"{what}: X of shape {X.shape} contains {bad} NaN or infinite value(s)"
+        )
+    return CheckedX(X, ids, names)
+
+
+def check_sample_weight(sample_weight, n_samples) -> np.ndarray:
+    """Return float64 weights of shape (n_samples,); ones when ``sample_weight`` is None."""
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=np.float64)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.ndim == 0:
+        w = np.full(n_samples, float(w))
+    if w.shape != (n_samples,):
+        raise ParameterError(
+            f"sample_weight has shape {w.shape}; expected ({n_samples},) to match X"
+        )
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ParameterError("sample_weight must be finite and non-negative")
+    if w.sum() <= 0:
+        raise ParameterError("sample_weight sums to zero; at least one weight must be positive")
+    return w
+
+
+def check_fitted(estimator, attribute: str) -> None:
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(
+            f"this {type(estimator).__name__} is not fitted yet; call 'fit' first"
+        )
+
+
+def check_n_features(estimator, X) -> None:
+    expected = estimator.n_features_in_
+    if X.shape[1] != expected:
+        raise ParameterError(
+            f"X has {X.shape[1]} features (shape {X.shape}), but "
+            f"{type(estimator).__name__} was fitted with {expected} features"
+        )
+
+
+def check_random_state(random_state) -> np.random.RandomState:
+    """One place where ``random_state`` becomes a generator (``None``, int or RandomState)."""
+    try:
+        return _sk_check_random_state(random_state)
+    except ValueError:
+        raise ParameterError(
+            f"random_state={random_state!r} must be None, an int or a numpy RandomState"
+        ) from None
+
+
+def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ParameterError(f"{name}={value!r} must be an integer >= {minimum}")
+    if value < minimum:
+        raise ParameterError(f"{name}={value!r} must be an integer >= {minimum}")
+    return int(value)

@@ -1,0 +1,56 @@
+"""The ``vqtoolkit`` command (also ``python -m vqtoolkit``).
+
+Each sub-command lives in its own module ``vqtoolkit/cli/cmd_<name>.py`` that
+defines ``register(subparsers)``; the module is discovered automatically. The
+library never imports this package: library errors (:class:`VQError`) become a
+one-line message on stderr and exit code 2 only here, at the boundary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from .._version import __version__
+from ..errors import VQError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like every other bad input
+        self.exit(EXIT_USAGE, f"vqtoolkit: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="vqtoolkit",
+        description="Vector quantization of signal and document features.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"vqtoolkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for mod in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("cmd_")):
+        importlib.import_module(f"{__name__}.{mod}").register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except VQError as exc:
+        print(f"vqtoolkit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"vqtoolkit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

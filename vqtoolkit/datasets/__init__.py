@@ -1,0 +1,41 @@
+"""Loaders for the evaluation data sets, read in place from the data home.
+
+The data home is ``$VQTOOLKIT_DATA``, falling back to ``../shared/data``
+(see :func:`data_home`). Loaders raise :class:`vqtoolkit.DataNotFoundError`
+naming every folder they looked in and where the data set can be obtained.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._home import data_home, find_dataset
+
+_LAZY = {
+    # clustering benchmarks (codebook core)
+    "load_clustering": "clustering",
+    "load_s_set_codebook": "clustering",
+    "list_clustering": "clustering",
+    # audio (audio front end)
+    "load_fsdd": "audio",
+    "load_japanese_vowels": "audio",
+    # text (documents)
+    "load_bbc": "text",
+    "load_reuters": "text",
+    "load_ag_news": "text",
+}
+
+__all__ = ["data_home", "find_dataset", *_LAZY]
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vqtoolkit.datasets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

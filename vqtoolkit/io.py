@@ -1,0 +1,179 @@
+"""Saved files: ``.npz`` archives read without pickle, with JSON metadata.
+
+Every file vqtoolkit writes is a NumPy ``.npz`` archive holding plain numeric
+arrays plus one array ``__meta__`` with a JSON document::
+
+    {"format": "vqtoolkit", "format_version": 1, "kind": "codebook",
+     "vqtoolkit_version": "0.1.0", ...kind-specific fields...}
+
+Files are read with ``allow_pickle=False`` and written atomically: the archive
+is written to a temporary file in the destination folder, flushed to disk and
+renamed over the destination, so a crash never leaves a half-written file.
+
+``load(path)`` reads the ``kind`` and hands the file to the class registered for
+it (``Codebook``, ``Matcher``, ``DocumentClusterer`` …).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ._version import __version__
+from .errors import FileFormatError
+
+__all__ = ["FORMAT_VERSION", "load", "write_archive", "read_archive", "atomic_write"]
+
+FORMAT_VERSION = 1
+_META_KEY = "__meta__"
+
+# kind -> "module:Class"; the class provides ``_from_archive(meta, arrays, path)``
+_KINDS = {
+    "codebook": "vqtoolkit.codebook:Codebook",
+    "matcher": "vqtoolkit.matcher:Matcher",
+    "document_clusterer": "vqtoolkit.documents:DocumentClusterer",
+}
+
+
+def load(path):
+    """Load any file written by vqtoolkit's ``save`` methods.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.npz`` file written by ``Codebook.save``, ``Matcher.save`` ….
+
+    Returns
+    -------
+    object
+        A fitted estimator of the kind recorded in the file.
+
+    Raises
+    ------
+    FileFormatError
+        The file is corrupt, not a vqtoolkit file, or of a newer format version.
+    """
+    meta, arrays = read_archive(path)
+    kind = meta.get("kind")
+    target = _KINDS.get(kind)
+    if target is None:
+        raise FileFormatError(
+            f"{path}: unknown kind {kind!r}; this version reads {sorted(_KINDS)}"
+        )
+    module, cls = target.split(":")
+    return getattr(importlib.import_module(module), cls)._from_archive(meta, arrays, path)
+
+
+def write_archive(path, meta: dict, arrays: dict[str, np.ndarray]) -> Path:
+    """Write ``arrays`` and the JSON ``meta`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination; ``.npz`` is appended when missing.
+    meta : dict
+        JSON-serialisable metadata; ``kind`` is required. Format fields are added.
+    arrays : dict of str to ndarray
+        Numeric (or fixed-width unicode) arrays; object arrays are refused.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_name(path.name + ".npz")
+    if "kind" not in meta:
+        raise ValueError("meta needs a 'kind'")
+    full = {
+        "format": "vqtoolkit",
+        "format_version": FORMAT_VERSION,
+        "vqtoolkit_version": __version__,
+        **meta,
+    }
+    payload = {}
+    for key, value in arrays.items():
+        arr = np.asarray(value)
+        if arr.dtype == object:
+            raise ValueError(f"array {key!r} has dtype object, which cannot be saved without pickle")
+        payload[key] = arr
+    payload[_META_KEY] = np.array(json.dumps(full, default=_json_default))
+    atomic_write(path, lambda fh: np.savez(fh, **payload))
+    return path
+
+
+def read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read a vqtoolkit archive; return ``(meta, arrays)``.
+
+    Raises
+    ------
+    FileFormatError
+        With the file name, when the file cannot be read or is of a newer format.
+    FileNotFoundError
+        When the file does not exist.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+        raise FileFormatError(f"{path}: not a readable vqtoolkit file ({exc})") from None
+    if _META_KEY not in arrays:
+        raise FileFormatError(f"{path}: not a vqtoolkit file (no metadata)")
+    try:
+        meta = json.loads(str(arrays.pop(_META_KEY)))
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(f"{path}: corrupt metadata ({exc})") from None
+    if meta.get("format") != "vqtoolkit":
+        raise FileFormatError(f"{path}: not a vqtoolkit file")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise FileFormatError(
+            f"{path}: format version {version} is newer than this vqtoolkit "
+            f"({__version__}) reads (up to {FORMAT_VERSION}); upgrade vqtoolkit"
+        )
+    return meta, arrays
+
+
+def atomic_write(path, write) -> None:
+    """Call ``write(fileobj)`` on a temporary file, then rename it to ``path``.
+
+    The temporary file lives in the destination folder so the rename is atomic;
+    on any error it is removed and the destination is left untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")

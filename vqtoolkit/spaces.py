@@ -1,0 +1,115 @@
+"""Metric spaces: how a ``Codebook(metric=...)`` maps data into the space where Lloyd runs.
+
+Each metric is reduced exactly to squared Euclidean distance in a transformed
+space, so the shared kernels and the Lloyd loop serve every metric:
+
+``'euclidean'``
+    Objective: mean squared Euclidean distance. Update: the mean (exact).
+    Dense data are centred (a copy) for accurate float32 arithmetic; the
+    shift is added back to the codewords.
+``'cosine'``
+    Objective: mean of ``1 - cos(x, c)`` (= half the squared distance between
+    unit vectors). Rows are scaled to unit length (CSR stays CSR); update: the
+    normalised sum, the exact maximiser of total cosine similarity
+    (spherical k-means, Dhillon & Modha 2001).
+
+A space object has a small JSON ``state`` saved with the codebook.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from .errors import ParameterError
+
+__all__ = ["get_space", "register_space", "METRICS", "EuclideanSpace", "CosineSpace"]
+
+
+class EuclideanSpace:
+    """Identity mapping; centring for numerical accuracy."""
+
+    name = "euclidean"
+    update = "mean"
+    assign_metric = "sqeuclidean"
+
+    def __init__(self):
+        self.state = {"metric": self.name}
+
+    def to_training(self, X, *, whitener=None, fit=False, sample_weight=None):
+        """Return ``(X in training space, shift)``; ``shift`` is None unless centred here.
+
+        Parameters
+        ----------
+        X : ndarray or CSR matrix of shape (n_samples, n_features)
+        whitener : Whitener or None
+            The fitted whitener (centring is skipped if it already centres).
+        fit : bool
+            Centring happens only while fitting.
+        """
+        centred = whitener is not None and whitener.method != "scale"
+        if not fit or sp.issparse(X) or centred:
+            return X, None
+        w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+        shift = (w @ np.asarray(X, dtype=np.float64)) / w.sum()
+        return (X - shift.astype(X.dtype)), shift
+
+    def project(self, C):
+        """Map candidate codewords onto the admissible set (identity here)."""
+        return C
+
+    def from_training(self, C):
+        """Codewords from the training space back to whitened units."""
+        return C
+
+
+class CosineSpace(EuclideanSpace):
+    """Rows scaled to unit length; codewords normalised after each update."""
+
+    name = "cosine"
+    update = "spherical"
+
+    def to_training(self, X, *, whitener=None, fit=False, sample_weight=None):
+        return normalize(X, norm="l2", copy=True), None
+
+    def project(self, C):
+        return normalize(np.asarray(C, dtype=np.float64), norm="l2")
+
+
+_SPACES = {"euclidean": EuclideanSpace, "sqeuclidean": EuclideanSpace, "cosine": CosineSpace}
+METRICS = tuple(_SPACES)
+
+
+def register_space(name: str, cls) -> None:
+    """Register a metric space class under ``name`` (used by metric extensions)."""
+    _SPACES[name] = cls
+    global METRICS
+    METRICS = tuple(_SPACES)
+
+
+def get_space(metric):
+    """A new space object for ``metric``.
+
+    Raises
+    ------
+    ParameterError
+        When the metric is unknown; the message lists the known ones.
+    """
+    if not isinstance(metric, str) or metric not in _SPACES:
+        _load_extensions()
+    if not isinstance(metric, str) or metric not in _SPACES:
+        raise ParameterError(f"metric={metric!r} is not one of {tuple(_SPACES)}")
+    return _SPACES[metric]()
+
+
+def _load_extensions():
+    # metrics contributed by other modules register themselves on import
+    import importlib
+
+    for mod in ("vqtoolkit.metric_spaces",):
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
