@@ -1,0 +1,80 @@
+"""``vqtoolkit extract``: MFCC frames of audio files into one ``.npz`` FeatureSet."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+__all__ = ["register", "run"]
+
+_HELP = """\
+Extract MFCC frames from audio files, folders or glob patterns into a FeatureSet
+file (.npz; read it with vqtoolkit.features.audio.FeatureSet.load). Bad files are
+reported by name with the reason; the others are still extracted.
+
+example:
+  vqtoolkit extract ../shared/data/fsdd/recordings -o fsdd.npz --preset speech \\
+      --label-regex '(?P<digit>\\d)_(?P<speaker>[a-z]+)_(?P<take>\\d+)'
+"""
+
+
+def register(subparsers) -> None:
+    """Add the ``extract`` sub-command."""
+    import argparse
+
+    p = subparsers.add_parser(
+        "extract", help="MFCC frames of audio files into a .npz FeatureSet",
+        description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("audio", nargs="+", metavar="AUDIO", help="files, folders or glob patterns")
+    p.add_argument("-o", "--output", required=True, help="output .npz file")
+    p.add_argument("--preset", default="librosa", help="'librosa' (default) or 'speech'")
+    p.add_argument("--sr", type=int, default=None, help="resample to this rate (Hz)")
+    p.add_argument("--n-mfcc", type=int, default=None, help="number of coefficients")
+    p.add_argument("--label-regex", default=None,
+                   help="regular expression with named groups, matched in file names")
+    p.add_argument("-j", "--jobs", type=int, default=None,
+                   help="worker processes (default: all CPUs)")
+    cache = p.add_mutually_exclusive_group()
+    cache.add_argument("--cache", default=None, metavar="DIR",
+                       help="cache folder (default $VQTOOLKIT_CACHE or ~/.cache/vqtoolkit)")
+    cache.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    p.add_argument("--strict", action="store_true", help="stop at the first bad file")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Run ``extract``; return 0, or 1 when no file could be used."""
+    from ..features.audio import MFCCExtractor, extract_many, warm_up
+
+    overrides = {}
+    if args.sr is not None:
+        overrides["sr"] = args.sr
+    if args.n_mfcc is not None:
+        overrides["n_mfcc"] = args.n_mfcc
+    extractor = MFCCExtractor.preset(args.preset, **overrides)
+    if not args.quiet:
+        print("vqtoolkit: loading librosa…", file=sys.stderr, flush=True)
+    warm_up(verbose=True)
+    cache = False if args.no_cache else (args.cache or True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # failures are summarised below
+        fs = extract_many(
+            args.audio, extractor, n_jobs=args.jobs, label_regex=args.label_regex,
+            cache=cache, strict=args.strict, progress=not args.quiet,
+        )
+    for f, reason in fs.failures:
+        print(f"vqtoolkit: skipped {f}: {reason}", file=sys.stderr)
+    n_files = len(fs) + len(fs.failures)
+    if len(fs) == 0:
+        print(f"vqtoolkit: error: none of the {n_files} files could be used; nothing written",
+              file=sys.stderr)
+        return 1
+    path = fs.save(args.output)
+    print(
+        f"vqtoolkit: wrote {path}: {len(fs)} utterances, {fs.X.shape[0]} frames x "
+        f"{fs.X.shape[1]} features; {len(fs.failures)} of {n_files} files failed",
+        file=sys.stderr,
+    )
+    return 0
