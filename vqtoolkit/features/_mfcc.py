@@ -454,7 +454,7 @@ def warm_up(*, verbose: bool = True) -> float:
     """Compile (or load from numba's cache) librosa's kernels before real work.
 
     The first MFCC call in a fresh environment compiles librosa's numba kernels
-    (measured ~17 s on a 2-core machine; numba caches the result on disk, after
+    (measured 17 s on an idle 2-core machine, 72 s on a busy one; numba caches the result on disk, after
     which the first call of a process costs ~1.5 s of imports). When the call
     looks like a cold compile, a one-line note goes to stderr first.
 
@@ -474,7 +474,7 @@ def warm_up(*, verbose: bool = True) -> float:
     t0 = time.perf_counter()
     if verbose and not _numba_cache_present():
         print(
-            "vqtoolkit: compiling librosa's numba kernels (first run only, ~20 s)…",
+            "vqtoolkit: compiling librosa's numba kernels (first run only, about 20-60 s)…",
             file=sys.stderr, flush=True,
         )
     y = np.sin(np.linspace(0, 400 * np.pi, 8000)).astype(np.float32)
