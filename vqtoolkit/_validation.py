@@ -68,24 +68,44 @@ def check_X(X, *, accept_sparse=False, what="input", allow_memmap=True) -> Check
             X = X.astype(np.float64)
         elif X.dtype.kind == "f" and X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)
+        elif X.dtype.kind == "c":
+            raise ParameterError(f"{what}: Complex data not supported (dtype {X.dtype})")
+        elif X.dtype.kind == "O":
+            try:
+                X = X.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise _DTypeError(f"{what}: {exc}; expected numbers") from None
         elif X.dtype.kind != "f":
             raise ParameterError(
                 f"{what}: dtype {X.dtype} is not numeric; expected float32, float64 or integers"
             )
         data = X
     if X.ndim != 2:
-        hint = " (use X.reshape(-1, 1) for a single feature)" if X.ndim == 1 else ""
+        hint = " with X.reshape(-1, 1) for a single feature" if X.ndim == 1 else ""
         raise ParameterError(
-            f"{what}: expected a 2-D array (n_samples, n_features), got shape {X.shape}{hint}"
+            f"{what}: expected a 2-D array (n_samples, n_features), got shape {X.shape}. "
+            f"Reshape your data{hint}"
         )
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ParameterError(f"{what}: got an empty array of shape {X.shape}")
+    if X.shape[0] == 0:
+        raise ParameterError(
+            f"{what}: found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+            "is required."
+        )
+    if X.shape[1] == 0:
+        raise ParameterError(
+            f"{what}: found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+            "required."
+        )
     if not np.isfinite(data).all():
         bad = int(np.size(data) - np.isfinite(data).sum())
         raise ParameterError(
             f"{what}: X of shape {X.shape} contains {bad} NaN or infinite value(s)"
         )
     return CheckedX(X, ids, names)
+
+
+class _DTypeError(ParameterError, TypeError):
+    """Non-numeric entries in an object array (a TypeError too, as NumPy raises)."""
 
 
 def check_sample_weight(sample_weight, n_samples) -> np.ndarray:
@@ -117,8 +137,8 @@ def check_n_features(estimator, X) -> None:
     expected = estimator.n_features_in_
     if X.shape[1] != expected:
         raise ParameterError(
-            f"X has {X.shape[1]} features (shape {X.shape}), but "
-            f"{type(estimator).__name__} was fitted with {expected} features"
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"{expected} features as input (X has shape {X.shape})"
         )
 
 

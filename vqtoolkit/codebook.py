@@ -282,6 +282,10 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         """
         Xs = self._prepare(X)
         C = self._training_codewords(Xs.dtype)
+        if get_space(self.metric).assign_metric == "cityblock":  # L1 distances
+            from scipy.spatial.distance import cdist
+
+            return cdist(Xs, C, "cityblock").astype(Xs.dtype, copy=False)
         return np.sqrt(kernels.pairwise_sq_distances(Xs, C, n_threads=self.n_threads))
 
     def score(self, X, y=None, sample_weight=None):
@@ -311,6 +315,8 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
             return distributed.quantize(self, X)
         codes, dist = self._assign(X)
         dist = dist.astype(np.float64)
+        if get_space(self.metric).assign_metric == "cityblock":  # dist is already L1
+            return QuantizeResult(codes, dist, float(dist.mean()))
         return QuantizeResult(codes, np.sqrt(dist), float(dist.mean()))
 
     # ------------------------------------------------------- which cluster is which
@@ -458,8 +464,8 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         k = check_positive_int(self.n_codewords, "n_codewords")
         if k > n_samples:
             raise ParameterError(
-                f"n_codewords={k} is larger than the number of observations "
-                f"(X has {n_samples} rows)"
+                f"n_codewords={k} is larger than n_samples={n_samples}, the number of "
+                "observations (rows of X)"
             )
         return k
 
@@ -609,6 +615,8 @@ def _json_params(params):
             out[key] = value.item()
         elif isinstance(value, np.random.RandomState):
             out[key] = None
+        elif hasattr(value, "to_training"):  # a metric space object: its name
+            out[key] = value.name
         else:
             out[key] = value
     return out

@@ -96,7 +96,7 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             raise ParameterError(f"method={self.method!r} is not one of {METHODS}")
         if not (np.isscalar(self.eps) and self.eps >= 0):
             raise ParameterError(f"eps={self.eps!r} must be a non-negative number")
-        X = check_X(X, accept_sparse=self.method == "scale", what="Whitener.fit").X
+        X = check_X(X, accept_sparse=True, what="Whitener.fit").X
         if sp.issparse(X) and self.method != "scale":
             raise ParameterError(
                 f"method={self.method!r} centres the data, which would densify the sparse "
