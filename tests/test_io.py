@@ -107,3 +107,15 @@ def test_not_a_vqtoolkit_archive_and_unknown_kind(tmp_path):
 def test_object_arrays_are_refused(tmp_path):
     with pytest.raises(ValueError, match="dtype object"):
         write_archive(tmp_path / "x.npz", {"kind": "codebook"}, {"a": np.array([{}, 1])})
+
+
+def test_any_array_name_and_normal_file_mode(tmp_path):
+    import os
+
+    path = write_archive(tmp_path / "names.npz", {"kind": "codebook"},
+                         {"file": np.arange(3), "allow_pickle": np.ones(2)})
+    meta, arrays = read_archive(path)
+    np.testing.assert_array_equal(arrays["file"], np.arange(3))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)

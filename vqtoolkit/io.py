@@ -105,8 +105,16 @@ def write_archive(path, meta: dict, arrays: dict[str, np.ndarray]) -> Path:
             raise ValueError(f"array {key!r} has dtype object, which cannot be saved without pickle")
         payload[key] = arr
     payload[_META_KEY] = np.array(json.dumps(full, default=_json_default))
-    atomic_write(path, lambda fh: np.savez(fh, **payload))
+    atomic_write(path, lambda fh: _write_npz(fh, payload))
     return path
+
+
+def _write_npz(fh, payload):
+    # like np.savez, without its reserved keyword names ("file") and never pickling
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for key, arr in payload.items():
+            with zf.open(f"{key}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(arr), allow_pickle=False)
 
 
 def read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
@@ -158,6 +166,9 @@ def atomic_write(path, write) -> None:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
         try:
