@@ -96,6 +96,10 @@ def get_space(metric):
     ParameterError
         When the metric is unknown; the message lists the known ones.
     """
+    if hasattr(metric, "to_training") and hasattr(metric, "update"):  # a space object
+        import copy
+
+        return copy.deepcopy(metric)
     if not isinstance(metric, str) or metric not in _SPACES:
         _load_extensions()
     if not isinstance(metric, str) or metric not in _SPACES:
