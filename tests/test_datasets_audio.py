@@ -10,6 +10,7 @@ from vqtoolkit.errors import DataNotFoundError, ParameterError
 
 
 def test_fsdd_files_labels_and_split(require_data):
+    require_data("fsdd")
     d = load_fsdd()
     assert len(d) == 3000
     assert sorted(set(d.speaker)) == ["george", "jackson", "lucas", "nicolas", "theo", "yweweler"]
@@ -27,6 +28,7 @@ def test_fsdd_files_labels_and_split(require_data):
 
 
 def test_japanese_vowels(require_data):
+    require_data("japanese_vowels")
     jv = load_japanese_vowels()
     assert len(jv.X_train) == 270 and len(jv.X_test) == 370
     assert np.bincount(jv.y_train).tolist() == [0] + [30] * 9

@@ -301,6 +301,7 @@ def test_batch_inputs(tmp_path):
 def test_all_fsdd_files_extract(require_data):
     from vqtoolkit.datasets import load_fsdd
 
+    require_data("fsdd")
     d = load_fsdd()
     fs = extract_many(d.files, MFCCExtractor.preset("speech"), n_jobs=2, cache=False,
                       progress=False)
