@@ -9,17 +9,25 @@ How it works
 The rows of ``X`` are cut into *blocks* of ``BLOCK_ROWS`` rows. Blocks are
 processed by a pool of Python threads, each running single-threaded BLAS and
 numba functions that release the GIL. Inside a block, ``chunk_rows`` rows at a
-time:
+time (dense squared Euclidean):
 
-1. ``G = X_chunk @ C.T`` (one GEMM; for CSR input a numba sparse-dense product),
-2. one fused numba pass per row: ``argmin_j (|c_j|^2 - 2 G_ij)``, the exact
-   squared distance to the chosen codeword (computed from the difference, not
-   from the expansion, so it never goes negative or loses digits), and the
-   weighted per-codeword sums, counts and distortion.
+1. one GEMM on augmented operands, ``[X_chunk, 1] @ [-C, |c|^2 / 2].T``, gives
+   ``|c_j|^2 / 2 - x_i . c_j`` (half the squared distance minus ``|x_i|^2 / 2``)
+   directly in the dtype of ``X``, so no extra pass over the ``chunk x k``
+   block is needed;
+2. ``numpy.argmin`` along the codewords (SIMD, first index on ties);
+3. one fused numba pass per row: the exact squared distance to the chosen
+   codeword (computed from the difference in float64, not from the expansion,
+   so it never goes negative or loses digits), and the weighted per-codeword
+   sums, counts and distortion.
+
+CSR input uses a fused numba sparse-dense product + argmin per row; L1
+(``metric='cityblock'``) a direct numba distance loop.
 
 Memory stays bounded by ``n_threads * chunk_rows * k`` (never an ``n x k``
 matrix). Partial sums are float64 and are added block by block *in block
-order*, so the result is bit-identical whatever the number of threads.
+order*, and a row's code never depends on which chunk or thread it was in, so
+the result is bit-identical whatever the number of threads.
 
 Shapes: ``X`` is ``(n_samples, n_features)``, float32 or float64, dense
 C-contiguous or ``scipy.sparse`` CSR; ``codebook`` is ``(n_codewords,
@@ -29,13 +37,17 @@ n_features)`` of the same dtype.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
+
+from .errors import ParameterError
 
 __all__ = [
     "AssignStats",
@@ -48,8 +60,7 @@ __all__ = [
     "BLOCK_ROWS",
 ]
 
-BLOCK_ROWS = 16384
-_CONTROLLER = None
+BLOCK_ROWS = 8192
 
 
 @dataclass(frozen=True)
@@ -95,10 +106,14 @@ def assign(X, codebook, *, metric="sqeuclidean", chunk_rows=None, n_threads=None
     X : ndarray or CSR matrix of shape (n_samples, n_features)
     codebook : ndarray of shape (n_codewords, n_features)
     chunk_rows : int, optional
-        Rows per GEMM; by default chosen from ``n_codewords`` so that one
-        ``chunk_rows x n_codewords`` block fits in cache.
+        Rows per GEMM (at most ``BLOCK_ROWS``); by default ``2**20 //
+        n_codewords`` clipped to 64..4096, so one ``chunk_rows x n_codewords``
+        block stays around 4 MiB. Results do not depend on it except, for
+        float32 data, on exact near-ties of the GEMM (a row's code comes from a
+        different GEMM call).
     n_threads : int, optional
-        Worker threads; ``None`` uses every available CPU.
+        Worker threads; ``None`` uses every available CPU. Results never
+        depend on it (bit-identical).
     metric : {'sqeuclidean', 'cityblock'}
         ``'cityblock'`` (L1, dense input only) computes the distances directly
         instead of through a GEMM.
@@ -210,12 +225,8 @@ def pairwise_sq_distances(X, Y, *, n_threads=None):
 def _map_blocks(fn, n, n_threads):
     """Call ``fn(start)`` for every block start, in parallel, single-threaded BLAS; ordered results."""
     starts = list(range(0, n, BLOCK_ROWS))
-    n_threads = int(n_threads or default_n_threads())
     with _blas_single_thread():
-        if n_threads == 1 or len(starts) <= 1:
-            return [fn(s) for s in starts]
-        with ThreadPoolExecutor(min(n_threads, len(starts))) as pool:
-            return list(pool.map(fn, starts))
+        return list(_map_ordered(fn, starts, _check_threads(n_threads)))
 
 
 def min_sq_distances(X, centers, current=None, *, n_threads=None):
@@ -245,53 +256,142 @@ def min_sq_distances(X, centers, current=None, *, n_threads=None):
 
 
 def _default_chunk_rows(n_codewords: int, n_features: int) -> int:
-    # keep the chunk_rows x k block of G around 256 KiB, X chunk small too
-    rows = (1 << 16) // max(n_codewords, 1)
-    rows = min(rows, (1 << 16) // max(n_features, 1))
+    """Rows per GEMM: the ``chunk_rows x k`` block stays around 4 MiB (float32), 64 to 4096 rows.
+
+    Measured on 2 Zen 4 cores (``benchmarks/bench_kmeans.py``): below ~512 rows
+    the per-call overhead of GEMM and argmin shows at small ``k``; above 4096
+    rows nothing more is gained.
+    """
+    rows = (1 << 20) // max(n_codewords, 1)
     return int(min(max(rows, 64), 4096))
 
 
 def _weights(sample_weight, n):
     if sample_weight is None:
         return np.ones(n, dtype=np.float64)
-    return np.ascontiguousarray(sample_weight, dtype=np.float64)
+    w = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,):
+        raise ParameterError(f"sample_weight has shape {w.shape}; expected ({n},)")
+    return w
 
 
+_LOCK = threading.Lock()
+_CONTROLLER = None
+_BLAS_DEPTH = 0
+_BLAS_LIMITER = None
+_POOL = None
+_POOL_SIZE = 0
+_SCRATCH = threading.local()
+_SCRATCH_MAX_BYTES = 64 << 20
+
+
+@contextmanager
 def _blas_single_thread():
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
+    """Single-threaded BLAS while at least one kernel call is running (re-entrant, thread-safe).
+
+    The limit is process-wide in OpenBLAS, so concurrent callers share one
+    limiter: the first one in sets it, the last one out restores it.
+    """
+    global _CONTROLLER, _BLAS_DEPTH, _BLAS_LIMITER
+    with _LOCK:
+        if _BLAS_DEPTH == 0:
+            if _CONTROLLER is None:
+                _CONTROLLER = ThreadpoolController()
+            _BLAS_LIMITER = _CONTROLLER.limit(limits=1, user_api="blas")
+        _BLAS_DEPTH += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _BLAS_DEPTH -= 1
+            if _BLAS_DEPTH == 0 and _BLAS_LIMITER is not None:
+                _BLAS_LIMITER.restore_original_limits()
+                _BLAS_LIMITER = None
+
+
+def _pool(n_threads):
+    """A persistent worker pool (creating threads on every call costs ~0.1 ms)."""
+    global _POOL, _POOL_SIZE
+    with _LOCK:
+        if _POOL is None or _POOL_SIZE != n_threads:
+            old = _POOL
+            _POOL = ThreadPoolExecutor(n_threads, thread_name_prefix="vqtoolkit-kernels")
+            _POOL_SIZE = n_threads
+            if old is not None:
+                old.shutdown(wait=False)
+        return _POOL
+
+
+def _reset_after_fork():  # pragma: no cover - runs in forked children
+    global _LOCK, _POOL, _POOL_SIZE, _BLAS_DEPTH, _BLAS_LIMITER, _SCRATCH
+    _LOCK = threading.Lock()
+    _POOL, _POOL_SIZE = None, 0
+    _BLAS_DEPTH, _BLAS_LIMITER = 0, None
+    _SCRATCH = threading.local()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def _scratch(name, shape, dtype):
+    """A per-thread work buffer, reused across chunks and calls (kept when small)."""
+    size = int(np.prod(shape))
+    buf = getattr(_SCRATCH, name, None)
+    if buf is None or buf.dtype != dtype or buf.size < size:
+        buf = np.empty(size, dtype=dtype)
+        if buf.nbytes <= _SCRATCH_MAX_BYTES:
+            setattr(_SCRATCH, name, buf)
+    return buf[:size].reshape(shape)
+
+
+def _map_ordered(fn, starts, n_threads):
+    """``fn(start)`` for every start, on the pool, results in order of ``starts``."""
+    if n_threads == 1 or len(starts) <= 1:
+        return map(fn, starts)
+    return _pool(n_threads).map(fn, starts)
 
 
 def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="sqeuclidean"):
     if metric not in ("sqeuclidean", "cityblock"):
-        raise ValueError(f"metric={metric!r} is not one of ('sqeuclidean', 'cityblock')")
+        raise ParameterError(f"metric={metric!r} is not one of ('sqeuclidean', 'cityblock')")
     sparse = sp.issparse(X)
     if sparse and metric == "cityblock":
-        raise ValueError("metric='cityblock' needs dense input")
+        raise ParameterError("metric='cityblock' needs dense input; got a sparse matrix")
     if sparse:
         X = sp.csr_matrix(X)
         if not X.has_sorted_indices:
             X = X.sorted_indices()
     else:
         X = np.asarray(X)
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
         if not X.flags.c_contiguous:
             X = np.ascontiguousarray(X)
+    if X.ndim != 2:
+        raise ParameterError(f"X has shape {X.shape}; expected (n_samples, n_features)")
     n, d = X.shape
     C = np.ascontiguousarray(codebook, dtype=X.dtype)
+    if C.ndim != 2 or C.shape[1] != d or C.shape[0] < 1:
+        raise ParameterError(f"codebook has shape {C.shape}; expected (k, {d}) with k >= 1")
     k = C.shape[0]
-    if C.ndim != 2 or C.shape[1] != d:
-        raise ValueError(f"codebook has shape {C.shape}; expected (k, {d})")
-    chunk_rows = int(chunk_rows or _default_chunk_rows(k, d))
-    n_threads = int(n_threads or default_n_threads())
-    w = _weights(sample_weight, n) if with_stats else np.ones(0)
-    c_sq = np.einsum("ij,ij->i", C, C)
+    if chunk_rows is not None and int(chunk_rows) < 1:
+        raise ParameterError(f"chunk_rows={chunk_rows} must be a positive integer")
+    chunk_rows = min(int(chunk_rows or _default_chunk_rows(k, d)), BLOCK_ROWS)
+    n_threads = _check_threads(n_threads)
+    # unit weights are an empty array (no O(n) allocation)
+    w = _weights(sample_weight, n) if with_stats and sample_weight is not None else np.ones(0)
+    c_sq = np.einsum("ij,ij->i", C.astype(np.float64), C.astype(np.float64))
+    dense_l2 = not sparse and metric == "sqeuclidean"
+    if dense_l2:
+        # [X, 1] @ CaT = |c|^2/2 - x.c : argmin of it is the nearest codeword
+        Ca = np.empty((k, d + 1), dtype=X.dtype)
+        Ca[:, :d] = -C
+        Ca[:, d] = 0.5 * c_sq
+        CaT = Ca.T
     CT = np.ascontiguousarray(C.T) if sparse else None
     codes = np.empty(n, dtype=np.int64)
     dist = np.empty(n, dtype=X.dtype)
-
-    starts = list(range(0, n, BLOCK_ROWS))
 
     def block(start):
         stop = min(start + BLOCK_ROWS, n)
@@ -300,60 +400,61 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
         sse = np.zeros(k if with_stats else 0, dtype=np.float64)
         for s in range(start, stop, chunk_rows):
             e = min(s + chunk_rows, stop)
-            ws = w[s:e] if with_stats else w
-            if sparse:
+            ws = w[s:e] if w.shape[0] else w
+            if dense_l2:
+                m = e - s
+                Xa = _scratch("xa", (m, d + 1), X.dtype)
+                Xa[:, :d] = X[s:e]
+                Xa[:, d] = 1
+                G = _scratch("g", (m, k), X.dtype)
+                np.matmul(Xa, CaT, out=G)
+                np.argmin(G, axis=1, out=codes[s:e])
+                _dense_finish(X[s:e], C, codes[s:e], ws, dist[s:e], sums, counts, sse, with_stats)
+            elif sparse:
                 a, b = X.indptr[s], X.indptr[e]
                 _sparse_chunk(
                     X.indptr[s : e + 1] - a, X.indices[a:b], X.data[a:b], CT, c_sq, C,
                     ws, codes[s:e], dist[s:e], sums, counts, sse, with_stats,
                 )
-            elif metric == "cityblock":
-                _l1_chunk(X[s:e], C, ws, codes[s:e], dist[s:e], sums, counts, sse, with_stats)
             else:
-                G = X[s:e] @ C.T
-                _dense_chunk(
-                    X[s:e], G, c_sq, C, ws, codes[s:e], dist[s:e], sums, counts, sse, with_stats
-                )
-        return AssignStats(sums, counts, sse)
+                _l1_chunk(X[s:e], C, ws, codes[s:e], dist[s:e], sums, counts, sse, with_stats)
+        return sums, counts, sse
 
-    total = None
-    if n_threads == 1 or len(starts) == 1:
-        with _blas_single_thread():
-            for start in starts:
-                part = block(start)
-                total = part if total is None else total + part
-    else:
-        with _blas_single_thread(), ThreadPoolExecutor(n_threads) as pool:
-            for part in pool.map(block, starts):  # ordered: deterministic sum
-                total = part if total is None else total + part
-    if total is None:
-        total = AssignStats(np.zeros((k, d)), np.zeros(k), np.zeros(k))
-    return codes, dist, (total if with_stats else None)
+    sums = np.zeros((k, d), dtype=np.float64)
+    counts = np.zeros(k, dtype=np.float64)
+    sse = np.zeros(k, dtype=np.float64)
+    with _blas_single_thread():
+        for part in _map_ordered(block, list(range(0, n, BLOCK_ROWS)), n_threads):
+            if with_stats:  # in block order: the same sums whatever the number of threads
+                sums += part[0]
+                counts += part[1]
+                sse += part[2]
+    return codes, dist, (AssignStats(sums, counts, sse) if with_stats else None)
+
+
+def _check_threads(n_threads):
+    if n_threads is None:
+        return default_n_threads()
+    if int(n_threads) < 1:
+        raise ParameterError(f"n_threads={n_threads} must be a positive integer or None")
+    return int(n_threads)
 
 
 # --------------------------------------------------------------------------- numba
 
 
 @numba.njit(nogil=True, cache=True)
-def _dense_chunk(X, G, c_sq, C, w, codes, dist, sums, counts, sse, with_stats):
-    n, k = G.shape
-    d = X.shape[1]
+def _dense_finish(X, C, codes, w, dist, sums, counts, sse, with_stats):
+    n, d = X.shape
     for i in range(n):
-        bj = 0
-        best = c_sq[0] - 2 * G[i, 0]
-        for j in range(1, k):
-            v = c_sq[j] - 2 * G[i, j]
-            if v < best:
-                best = v
-                bj = j
+        bj = codes[i]
         s = 0.0
         for t in range(d):
             diff = np.float64(X[i, t]) - np.float64(C[bj, t])
             s += diff * diff
-        codes[i] = bj
         dist[i] = s
         if with_stats:
-            wi = w[i]
+            wi = w[i] if w.shape[0] else 1.0
             counts[bj] += wi
             sse[bj] += wi * s
             for t in range(d):
@@ -388,7 +489,7 @@ def _sparse_chunk(indptr, indices, data, CT, c_sq, C, w, codes, dist, sums, coun
         codes[i] = bj
         dist[i] = s
         if with_stats:
-            wi = w[i]
+            wi = w[i] if w.shape[0] else 1.0
             counts[bj] += wi
             sse[bj] += wi * s
             for p in range(indptr[i], indptr[i + 1]):
@@ -414,7 +515,7 @@ def _l1_chunk(X, C, w, codes, dist, sums, counts, sse, with_stats):
         codes[i] = bj
         dist[i] = best
         if with_stats:
-            wi = w[i]
+            wi = w[i] if w.shape[0] else 1.0
             counts[bj] += wi
             sse[bj] += wi * best
             for t in range(d):
