@@ -1,0 +1,147 @@
+"""``vqtoolkit plot``: pictures of a saved codebook (or matcher) and a feature file."""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["register", "run"]
+
+KINDS = ("clusters", "codebook", "sequence")
+
+_HELP = """\
+Draw a saved codebook (or one class's codebook of a saved matcher) with a feature
+file, to a PNG or SVG file.
+
+kinds:
+  clusters   observations coloured by code, codewords marked (PCA, Isomap or
+             t-SNE projection for more than 3 features)          needs FEATURES
+  codebook   heatmap codewords x features in original units
+  sequence   one utterance's feature matrix with its code sequence
+             (FEATURES must be a FeatureSet .npz from 'vqtoolkit extract')
+
+FEATURES: a FeatureSet .npz, a .npy matrix, or a text/CSV matrix (rows = observations).
+
+examples:
+  vqtoolkit plot out/s1_codebook.npz features.npy -o clusters.png
+  vqtoolkit plot speakers.npz fsdd.npz --class george --kind sequence --utterance 3 -o seq.svg
+"""
+
+
+def register(subparsers) -> None:
+    """Add the ``plot`` sub-command."""
+    import argparse
+
+    p = subparsers.add_parser(
+        "plot", help="pictures of a saved codebook or matcher and a feature file",
+        description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("model", metavar="MODEL", help="codebook or matcher .npz written by save()")
+    p.add_argument("features", metavar="FEATURES", nargs="?", default=None,
+                   help="feature file (.npz FeatureSet, .npy, .csv or .txt)")
+    p.add_argument("-o", "--output", required=True, help="picture to write (.png or .svg)")
+    p.add_argument("--kind", choices=KINDS, default=None,
+                   help="what to draw (default: clusters with FEATURES, else codebook)")
+    p.add_argument("--projection", choices=("pca", "isomap", "tsne", "none"), default="pca",
+                   help="projection for more than 3 features (default pca)")
+    p.add_argument("--class", dest="class_name", default=None,
+                   help="for a matcher: the class whose codebook to draw")
+    p.add_argument("--utterance", type=int, default=0, help="utterance index for --kind sequence")
+    p.add_argument("--max-points", type=int, default=50_000, help="draw at most this many observations")
+    p.add_argument("--seed", type=int, default=0, help="random seed for subsets and projections")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Run ``plot``; return 0 on success."""
+    from .. import plotting
+    from ..errors import ParameterError
+    from ..io import load
+
+    model = _codebook_of(load(args.model), args.class_name, args.model)
+    kind = args.kind or ("clusters" if args.features else "codebook")
+    if kind == "codebook":
+        fig = plotting.plot_codebook(model, path=args.output)
+    else:
+        if args.features is None:
+            raise ParameterError(f"--kind {kind} needs a FEATURES file")
+        X, featureset = _read_features(args.features)
+        if kind == "clusters":
+            projection = None if args.projection == "none" else args.projection
+            fig = plotting.plot_clusters(X, None, codebook=model, projection=projection,
+                                         max_points=args.max_points, random_state=args.seed,
+                                         path=args.output)
+        else:
+            if featureset is None:
+                raise ParameterError(f"{args.features}: --kind sequence needs a FeatureSet .npz "
+                                     "(written by 'vqtoolkit extract')")
+            n = len(featureset)
+            if not 0 <= args.utterance < n:
+                raise ParameterError(f"--utterance {args.utterance} is out of range; "
+                                     f"{args.features} holds {n} utterances")
+            rate = _frame_rate(featureset)
+            fig = plotting.plot_code_sequence(
+                featureset[args.utterance], codebook=model, frame_rate=rate,
+                title=featureset.index[args.utterance].file, path=args.output,
+            )
+    n_axes = len(fig.axes)
+    print(f"vqtoolkit: wrote {args.output} ({kind}, {n_axes} axes)", file=sys.stderr)
+    return 0
+
+
+def _codebook_of(model, class_name, path):
+    from ..errors import ParameterError
+
+    if hasattr(model, "codebook_") and class_name is None:
+        return model
+    books = getattr(model, "codebooks_", None)
+    if books is None:
+        raise ParameterError(f"{path}: holds a {type(model).__name__} without codebooks to draw")
+    classes = [str(c) for c in getattr(model, "classes_", range(len(books)))]
+    if isinstance(books, dict):
+        classes = [str(c) for c in books]
+        books = list(books.values())
+    if class_name is None:
+        raise ParameterError(f"{path} is a matcher; choose a codebook with --class (one of {classes})")
+    if class_name not in classes:
+        raise ParameterError(f"--class {class_name!r} is not in {path}; classes are {classes}")
+    return books[classes.index(class_name)]
+
+
+def _read_features(path):
+    """Return ``(X, FeatureSet or None)`` from a .npz FeatureSet, .npy or text matrix."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from ..errors import FileFormatError
+
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    if p.suffix == ".npz":
+        from ..features.featureset import FeatureSet
+
+        fs = FeatureSet.load(p)
+        return fs.X, fs
+    try:
+        if p.suffix == ".npy":
+            X = np.load(p, allow_pickle=False)
+        else:
+            X = np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None, ndmin=2)
+    except (ValueError, OSError) as exc:
+        raise FileFormatError(f"{path}: cannot be read as a feature matrix ({exc})") from None
+    if X.ndim != 2:
+        raise FileFormatError(f"{path}: holds an array of shape {X.shape}; expected (n_samples, n_features)")
+    return X, None
+
+
+def _frame_rate(featureset):
+    """Frames per second from the extractor settings, or None when the sample rate is unknown."""
+    try:
+        extractor = featureset.extractor
+        sr = getattr(extractor, "sr", None)
+        if extractor is None or not sr:
+            return None
+        return sr / extractor.frame_params(sr)[2]
+    except Exception:  # noqa: BLE001 - a picture without a time axis is still useful
+        return None
