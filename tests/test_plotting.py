@@ -216,7 +216,7 @@ def test_plot_codebook_errors():
 
 
 def test_plot_code_sequence_codes_from_codebook():
-    from vqtoolkit.quantize import quantize
+    from vqtoolkit import quantize
 
     rng = np.random.default_rng(6)
     M = rng.normal(size=(50, 13)).astype(np.float32)

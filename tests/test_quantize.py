@@ -52,3 +52,13 @@ def test_errors():
         quantize(X, np.array([[np.nan, 1.0]]))
     with pytest.raises(ParameterError, match=r"got shape \(11,\)"):
         quantize(X[:, 0], CODET1)
+
+
+def test_public_name_is_the_function_even_after_submodules_are_imported():
+    import importlib
+
+    import vqtoolkit
+
+    importlib.import_module("vqtoolkit.quantization")
+    importlib.import_module("vqtoolkit.codebook")
+    assert callable(vqtoolkit.quantize) and vqtoolkit.quantize is quantize

@@ -26,7 +26,7 @@ Data flow
 
 Each stage lives in the module of that name: :mod:`vqtoolkit.features`,
 :mod:`vqtoolkit.whitening`, :mod:`vqtoolkit.codebook` (built on the hot loops in
-:mod:`vqtoolkit.kernels`), :mod:`vqtoolkit.quantize`, :mod:`vqtoolkit.matcher`,
+:mod:`vqtoolkit.kernels`), :mod:`vqtoolkit.quantization`, :mod:`vqtoolkit.matcher`,
 :mod:`vqtoolkit.selection`, :mod:`vqtoolkit.plotting`, :mod:`vqtoolkit.io`.
 
 Heavy modules are imported lazily, so ``import vqtoolkit`` stays fast.
@@ -51,8 +51,8 @@ from .errors import (
 _LAZY = {
     "Whitener": "whitening",
     "Codebook": "codebook",
-    "quantize": "quantize",
-    "QuantizeResult": "quantize",
+    "quantize": "quantization",
+    "QuantizeResult": "quantization",
     "load": "io",
     "match_labels": "metrics",
     "centroid_index": "metrics",

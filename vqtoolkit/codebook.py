@@ -307,7 +307,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         -------
         QuantizeResult
         """
-        from .quantize import QuantizeResult
+        from .quantization import QuantizeResult
 
         if _is_dask(X):
             from . import distributed
@@ -380,6 +380,11 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         """
         from .io import write_archive
 
+        meta, arrays = self._to_state()
+        return write_archive(path, meta, arrays)
+
+    def _to_state(self):
+        """``(meta, arrays)`` of the fitted codebook, as stored in a codebook file."""
         check_fitted(self, "codebook_")
         meta = {
             "kind": "codebook",
@@ -405,10 +410,15 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
             wmeta, warrays = self.whitener_._to_state()
             meta["whitener"] = wmeta
             arrays.update({f"whitener.{k}": v for k, v in warrays.items()})
-        return write_archive(path, meta, arrays)
+        return meta, arrays
 
     @classmethod
     def _from_archive(cls, meta, arrays, path):
+        return cls._from_state(meta, arrays, path)
+
+    @classmethod
+    def _from_state(cls, meta, arrays, path):
+        """Rebuild a codebook from :meth:`_to_state` output; ``path`` names the file in errors."""
         from .errors import FileFormatError
 
         try:

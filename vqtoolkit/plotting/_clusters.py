@@ -115,7 +115,7 @@ def _labels(labels, X, codebook, C):
             raise ParameterError("give labels, or a codebook to compute them from")
         if hasattr(codebook, "predict"):
             return np.asarray(codebook.predict(X), dtype=np.int64)
-        from ..quantize import quantize
+        from ..quantization import quantize
 
         return quantize(X, C).codes
     lab = np.asarray(labels)

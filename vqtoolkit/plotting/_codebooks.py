@@ -129,7 +129,7 @@ def plot_code_sequence(features, codes=None, *, codebook=None, frame_rate=None, 
         if hasattr(codebook, "predict"):
             codes = codebook.predict(M)
         else:
-            from ..quantize import quantize
+            from ..quantization import quantize
 
             codes = quantize(M, np.asarray(codebook, dtype=np.float64)).codes
     codes = np.asarray(codes)
