@@ -159,7 +159,7 @@ def main(argv=None):
                 rows.append([f"{n}x{d} k={k}", m, med[m], min(times[m]), max(times[m]),
                              f"{ratio:.2f}" + (" *" if m == fastest else ""),
                              f"{mem[m].traced_mb:.0f}", f"{mem[m].rss_mb:.0f}", f"{x_mb:.0f}"])
-            sys.stdout.flush()
+            print(f"# done {n}x{d} k={k}: " + ", ".join(f"{m} {med[m]:.4g}s" for m in todo), flush=True)
     print()
     print_table(["shape", "method", "s/iter med", "best", "worst", "vs fastest peer (*)",
                  "traced MB", "RSS MB", "X MB"], rows)
