@@ -1,0 +1,485 @@
+"""Pattern matching by quantization distortion: one codebook per class.
+
+A :class:`Matcher` trains one :class:`~vqtoolkit.Codebook` per class (speaker,
+word, …) on that class's frames. A new utterance, a matrix of frames of shape
+``(n_frames, n_features)``, is quantized with every class codebook; its
+*distortion* against class ``c`` is the mean squared Euclidean distance of its
+frames to their nearest codeword of ``c``'s codebook. The class with the
+lowest distortion wins (Soong, Rosenberg, Rabiner & Juang 1985 for speakers;
+Shore & Burton 1983 for words).
+
+Whitening is fitted once, on the frames of all classes, and every codebook
+lives in that shared space, so distortions against different classes are
+measured on the same scale and compared fairly.
+
+Inputs are either lists of per-utterance feature matrices, a
+:class:`~vqtoolkit.features.audio.FeatureSet`, or audio file paths together
+with an :class:`~vqtoolkit.features.audio.MFCCExtractor` given as ``features``;
+a saved matcher keeps its feature settings, so it scores new audio files
+directly after :func:`vqtoolkit.load`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from . import kernels
+from ._validation import check_fitted, check_positive_int, check_random_state, check_X
+from .codebook import Codebook, _json_params
+from .errors import FileFormatError, ParameterError
+from .whitening import Whitener, resolve_whitener
+
+__all__ = ["Matcher", "MatchScores", "VerificationResult", "NORMALIZATIONS"]
+
+#: Score normalisations of :meth:`MatchScores.normalized` (lower is better for all).
+NORMALIZATIONS = (None, "min", "cohort", "zscore")
+
+
+@dataclass(frozen=True)
+class MatchScores:
+    """Distortion of every utterance against every class codebook.
+
+    Attributes
+    ----------
+    distortion : ndarray of shape (n_utterances, n_classes), float64
+        Mean squared distance of each utterance's frames to their nearest
+        codeword of each class (whitened space). Lower is a better match.
+    classes : ndarray of shape (n_classes,)
+        Class labels, in the column order of ``distortion``.
+    frame_distances : tuple of ndarray of shape (n_frames_i, n_classes), or None
+        Squared distance of every frame to its nearest codeword of every
+        class, one matrix per utterance (only when asked for).
+    """
+
+    distortion: np.ndarray
+    classes: np.ndarray
+    frame_distances: tuple | None = None
+
+    def predict(self) -> np.ndarray:
+        """Class of lowest distortion for each utterance: ndarray of shape (n_utterances,)."""
+        return self.classes[np.argmin(self.distortion, axis=1)]
+
+    def top_n(self, n: int = 3) -> np.ndarray:
+        """The ``n`` best classes of each utterance, best first.
+
+        Returns
+        -------
+        ndarray of shape (n_utterances, n)
+        """
+        n = check_positive_int(n, "n")
+        if n > self.classes.size:
+            raise ParameterError(f"n={n} is larger than the number of classes ({self.classes.size})")
+        order = np.argsort(self.distortion, axis=1, kind="stable")[:, :n]
+        return self.classes[order]
+
+    def normalized(self, method="cohort") -> np.ndarray:
+        """Distortions made comparable across utterances (lower is better).
+
+        Parameters
+        ----------
+        method : {None, 'min', 'cohort', 'zscore'}
+            ``None``: the raw distortion. ``'min'``: divided by the utterance's
+            lowest distortion (the best class scores 1). ``'cohort'``: the
+            distortion of class ``c`` divided by the lowest distortion among
+            the *other* classes (below 1 exactly when ``c`` wins; needs two
+            classes). ``'zscore'``: centred and scaled by the mean and standard
+            deviation of the utterance's distortions over all classes.
+
+        Returns
+        -------
+        ndarray of shape (n_utterances, n_classes), float64
+        """
+        D = self.distortion
+        if method is None:
+            return D.copy()
+        if method == "min":
+            return D / np.maximum(D.min(axis=1, keepdims=True), np.finfo(np.float64).tiny)
+        if method == "cohort":
+            if D.shape[1] < 2:
+                raise ParameterError("normalize='cohort' needs at least two classes")
+            part = np.partition(D, 1, axis=1)
+            best, second = part[:, :1], part[:, 1:2]
+            others = np.where(D <= best, second, best)  # lowest of the other classes
+            # a tie at the minimum: each tied class's competitor is the other tied one
+            return D / np.maximum(others, np.finfo(np.float64).tiny)
+        if method == "zscore":
+            sd = D.std(axis=1, keepdims=True)
+            return (D - D.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0)
+        raise ParameterError(f"normalize={method!r} is not one of {NORMALIZATIONS}")
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """Accept / reject decisions for claimed classes.
+
+    Attributes
+    ----------
+    accept : ndarray of shape (n_utterances,), bool
+        True where ``score <= threshold``.
+    score : ndarray of shape (n_utterances,), float64
+        Normalised distortion of each utterance against its claimed class.
+    threshold : float
+    """
+
+    accept: np.ndarray
+    score: np.ndarray
+    threshold: float
+
+
+class Matcher(BaseEstimator):
+    """Classify utterances by their quantization distortion against per-class codebooks.
+
+    Parameters
+    ----------
+    n_codewords : int, default=32
+        Codewords per class codebook.
+    features : MFCCExtractor, optional
+        Feature settings used when audio file paths are given to ``fit``,
+        ``score`` …; saved with the matcher.
+    whiten : None, {'scale', 'standard', 'pca', 'zca'} or Whitener, default='standard'
+        Whitening fitted on the frames of all classes before the codebooks.
+    init, n_init, max_iter, tol
+        Passed to each class's :class:`~vqtoolkit.Codebook`.
+    n_jobs : int, optional
+        Processes for feature extraction from audio files.
+    cache : bool or path-like, default=True
+        Feature cache of :func:`~vqtoolkit.features.audio.extract_many`.
+    n_threads : int, optional
+        Threads for the kernels; results do not depend on it.
+    random_state : None, int or RandomState
+        Seeds every class codebook (one seed drawn per class, in class order).
+    progress : bool, default=False
+        Progress bars (stderr) over classes and files.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    codebooks_ : list of Codebook
+        One per class, trained in the whitened space.
+    whitener_ : Whitener or None
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vqtoolkit import Matcher
+    >>> rng = np.random.default_rng(0)
+    >>> utts = [rng.normal(c, 1.0, size=(40, 3)) for c in (0, 0, 5, 5)]
+    >>> m = Matcher(n_codewords=4, random_state=0).fit(utts, ["a", "a", "b", "b"])
+    >>> m.predict([rng.normal(5, 1.0, size=(30, 3))]).tolist()
+    ['b']
+    """
+
+    def __init__(self, n_codewords=32, *, features=None, whiten="standard", init="k-means++",
+                 n_init=1, max_iter=300, tol=1e-4, n_jobs=None, cache=True, n_threads=None,
+                 random_state=None, progress=False):
+        self.n_codewords = n_codewords
+        self.features = features
+        self.whiten = whiten
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_jobs = n_jobs
+        self.cache = cache
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.progress = progress
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(self, X, y):
+        """Train one codebook per class.
+
+        Parameters
+        ----------
+        X : list of ndarray of shape (n_frames_i, n_features), FeatureSet, or list of paths
+            Utterances; audio files need ``features``.
+        y : array-like of shape (n_utterances,)
+            Class of each utterance (at least two classes).
+
+        Returns
+        -------
+        self : Matcher
+        """
+        k = check_positive_int(self.n_codewords, "n_codewords")
+        utts = self._utterances(X, "Matcher.fit")
+        y = _labels(y)
+        if y.shape[0] != len(utts):
+            raise ParameterError(f"y has {y.shape[0]} labels for {len(utts)} utterances")
+        classes, inverse = np.unique(y, return_inverse=True)
+        if classes.size < 2:
+            raise ParameterError(f"y holds {classes.size} class; matching needs at least two")
+        Xall = np.concatenate(utts)
+        whitener = resolve_whitener(self.whiten)
+        Xw = whitener.fit_transform(Xall) if whitener is not None else Xall
+        frame_class = np.repeat(inverse, [u.shape[0] for u in utts])
+        rng = check_random_state(self.random_state)
+        seeds = rng.randint(0, np.iinfo(np.int32).max, size=classes.size)
+        codebooks = []
+        for j in _bar(range(classes.size), self.progress, "codebooks"):
+            frames = Xw[frame_class == j]
+            if frames.shape[0] < k:
+                raise ParameterError(
+                    f"class {classes[j]!r} has {frames.shape[0]} frames, fewer than "
+                    f"n_codewords={k}"
+                )
+            cb = Codebook(k, init=self.init, n_init=self.n_init, max_iter=self.max_iter,
+                          tol=self.tol, n_threads=self.n_threads, random_state=int(seeds[j]))
+            codebooks.append(cb.fit(frames))
+        self.classes_ = classes
+        self.codebooks_ = codebooks
+        self.whitener_ = whitener
+        self.n_features_in_ = Xall.shape[1]
+        return self
+
+    # ---------------------------------------------------------------- inference
+
+    def score(self, X, *, per_frame=False) -> MatchScores:
+        """Distortion of each utterance against every class codebook.
+
+        Unlike scikit-learn's ``score(X, y)``, this returns the score matrix;
+        use :func:`vqtoolkit.evaluation.accuracy` for accuracy.
+
+        Parameters
+        ----------
+        X : list of ndarray of shape (n_frames_i, n_features), FeatureSet, or list of paths
+        per_frame : bool
+            Also return every frame's squared distance to every class codebook.
+
+        Returns
+        -------
+        MatchScores
+        """
+        check_fitted(self, "codebooks_")
+        utts = self._utterances(X, "Matcher.score")
+        lens = np.array([u.shape[0] for u in utts])
+        Xall = np.concatenate(utts)
+        if Xall.shape[1] != self.n_features_in_:
+            raise ParameterError(
+                f"utterances have {Xall.shape[1]} features, but the Matcher was fitted with "
+                f"{self.n_features_in_}"
+            )
+        Xw = self.whitener_.transform(Xall) if self.whitener_ is not None else Xall
+        Xw = np.ascontiguousarray(Xw)
+        starts = np.r_[0, np.cumsum(lens)[:-1]]
+        D = np.empty((len(utts), self.classes_.size))
+        frames = np.empty((Xw.shape[0], self.classes_.size)) if per_frame else None
+        for j in _bar(range(self.classes_.size), self.progress, "scoring"):
+            C = np.ascontiguousarray(self.codebooks_[j].codebook_, dtype=Xw.dtype)
+            _, dist = kernels.assign(Xw, C, n_threads=self.n_threads)
+            dist = dist.astype(np.float64)
+            D[:, j] = np.add.reduceat(dist, starts) / lens
+            if per_frame:
+                frames[:, j] = dist
+        split = tuple(np.split(frames, np.cumsum(lens)[:-1])) if per_frame else None
+        return MatchScores(D, self.classes_.copy(), split)
+
+    def predict(self, X) -> np.ndarray:
+        """Class of lowest distortion for each utterance.
+
+        Returns
+        -------
+        ndarray of shape (n_utterances,)
+        """
+        return self.score(X).predict()
+
+    def top_n(self, X, n=3) -> np.ndarray:
+        """The ``n`` best classes for each utterance, best first.
+
+        Returns
+        -------
+        ndarray of shape (n_utterances, n)
+        """
+        return self.score(X).top_n(n)
+
+    def verify(self, X, claimed, *, threshold, normalize="cohort") -> VerificationResult:
+        """Accept or reject a claimed class for each utterance.
+
+        Parameters
+        ----------
+        X : list of ndarray, FeatureSet, or list of paths
+        claimed : array-like of shape (n_utterances,)
+            The class each utterance claims to be.
+        threshold : float
+            Accept when the normalised distortion is at most ``threshold``; with
+            ``'cohort'``, 1.0 accepts exactly when the claimed class wins.
+            :func:`vqtoolkit.evaluation.equal_error_rate` finds the threshold
+            at which false accepts and false rejects balance.
+        normalize : {None, 'min', 'cohort', 'zscore'}
+            See :meth:`MatchScores.normalized`.
+
+        Returns
+        -------
+        VerificationResult
+        """
+        scores = self.score(X)
+        claimed = _labels(claimed)
+        if claimed.shape[0] != scores.distortion.shape[0]:
+            raise ParameterError(
+                f"claimed has {claimed.shape[0]} entries for {scores.distortion.shape[0]} utterances"
+            )
+        cols = self._class_columns(claimed)
+        s = scores.normalized(normalize)[np.arange(cols.size), cols]
+        threshold = float(threshold)
+        return VerificationResult(s <= threshold, s, threshold)
+
+    def _class_columns(self, labels):
+        pos = {str(c): j for j, c in enumerate(self.classes_)}
+        unknown = sorted({str(c) for c in labels} - set(pos))
+        if unknown:
+            raise ParameterError(
+                f"unknown class(es) {unknown[:5]}; this Matcher knows {self.classes_.tolist()}"
+            )
+        return np.array([pos[str(c)] for c in labels], dtype=np.int64)
+
+    # -------------------------------------------------------------------- files
+
+    def save(self, path):
+        """Write the fitted matcher to one ``.npz`` file (no pickle, atomic).
+
+        The file holds every class's codebook, the class labels, the whitening
+        and the feature settings; :func:`vqtoolkit.load` reads it back.
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        from .io import write_archive
+
+        check_fitted(self, "codebooks_")
+        params = self.get_params()
+        params["features"] = None
+        meta = {
+            "kind": "matcher",
+            "params": _json_params(params),
+            "n_features_in": int(self.n_features_in_),
+            "n_classes": int(self.classes_.size),
+            "features": _features_meta(self.features),
+            "whitener": None,
+            "codebooks": [],
+        }
+        arrays = {"classes": self.classes_}
+        if self.whitener_ is not None:
+            wmeta, warrays = self.whitener_._to_state()
+            meta["whitener"] = wmeta
+            arrays.update({f"whitener.{k}": v for k, v in warrays.items()})
+        for j, cb in enumerate(self.codebooks_):
+            cmeta, carrays = cb._to_state()
+            meta["codebooks"].append(cmeta)
+            arrays.update({f"codebook{j}.{k}": v for k, v in carrays.items()})
+        return write_archive(path, meta, arrays)
+
+    @classmethod
+    def _from_archive(cls, meta, arrays, path):
+        try:
+            params = dict(meta["params"])
+            if isinstance(params.get("whiten"), dict):
+                params["whiten"] = params["whiten"]["method"]
+            if meta.get("features"):
+                from .features.audio import from_meta
+
+                params["features"] = from_meta(meta["features"])
+            self = cls(**params)
+            self.classes_ = arrays["classes"]
+            self.n_features_in_ = int(meta["n_features_in"])
+            if meta.get("whitener"):
+                wa = _prefixed(arrays, "whitener.")
+                self.whitener_ = Whitener._from_state(meta["whitener"], wa)
+            else:
+                self.whitener_ = None
+            self.codebooks_ = [
+                Codebook._from_state(cmeta, _prefixed(arrays, f"codebook{j}."), path)
+                for j, cmeta in enumerate(meta["codebooks"])
+            ]
+            if len(self.codebooks_) != self.classes_.size:
+                raise ValueError(
+                    f"{len(self.codebooks_)} codebooks for {self.classes_.size} classes"
+                )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FileFormatError(f"{path}: not a valid matcher file ({exc})") from None
+        return self
+
+    # ----------------------------------------------------------------- internals
+
+    def _utterances(self, X, what):
+        """Per-utterance matrices from matrices, a FeatureSet or audio paths."""
+        if hasattr(X, "utterances") and hasattr(X, "index"):  # FeatureSet
+            utts = X.utterances()
+        elif isinstance(X, (str, os.PathLike)):
+            utts = self._extract([X])
+        elif isinstance(X, np.ndarray):
+            raise ParameterError(
+                f"{what}: got one array of shape {X.shape}; pass a list of utterance "
+                "matrices (e.g. [X] for a single utterance)"
+            )
+        else:
+            try:
+                items = list(X)
+            except TypeError:
+                raise ParameterError(
+                    f"{what}: expected a list of utterance matrices or audio paths, "
+                    f"got {type(X).__name__}"
+                ) from None
+            if not items:
+                raise ParameterError(f"{what}: no utterances given")
+            if all(isinstance(x, (str, os.PathLike)) for x in items):
+                utts = self._extract(items)
+            else:
+                utts = [check_X(u, what=f"{what}: utterance {i}").X for i, u in enumerate(items)]
+        if not utts:
+            raise ParameterError(f"{what}: no utterances given")
+        widths = {u.shape[1] for u in utts}
+        if len(widths) > 1:
+            raise ParameterError(f"{what}: utterances have different feature counts {sorted(widths)}")
+        dtype = np.result_type(*[u.dtype for u in utts])
+        return [np.asarray(u, dtype=dtype) for u in utts]
+
+    def _extract(self, paths):
+        from .features.audio import MFCCExtractor, extract_many
+
+        if not isinstance(self.features, MFCCExtractor):
+            raise ParameterError(
+                "audio file paths need feature settings: pass features=MFCCExtractor(...) "
+                f"(got features={self.features!r})"
+            )
+        fs = extract_many([str(p) for p in paths], self.features, n_jobs=self.n_jobs,
+                          cache=self.cache, strict=True, progress=self.progress)
+        return fs.utterances()
+
+
+def _labels(y):
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ParameterError(f"labels must be 1-D, got shape {y.shape}")
+    if y.dtype == object:
+        y = y.astype(str)
+    return y
+
+
+def _features_meta(features):
+    if features is None:
+        return None
+    if hasattr(features, "to_meta"):
+        return features.to_meta()
+    raise ParameterError(
+        f"features={features!r} cannot be saved; expected an MFCCExtractor or None"
+    )
+
+
+def _prefixed(arrays, prefix):
+    return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+
+def _bar(iterable, enabled, desc):
+    if not enabled:
+        return iterable
+    import sys
+
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, file=sys.stderr, leave=False)
