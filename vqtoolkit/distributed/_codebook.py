@@ -154,7 +154,7 @@ def quantize(est, X):
     """
     import dask.array as da
 
-    from ..quantize import QuantizeResult
+    from ..quantization import QuantizeResult
 
     check_fitted(est, "whitened_codebook_")
     X = check_dask_X(X, what=f"{type(est).__name__}.quantize")
