@@ -1,0 +1,215 @@
+"""choose_k: G-means on S1 / A1, the other methods on generated blobs, the A-D p-values, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.stats as st
+from sklearn.datasets import make_blobs
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
+
+from vqtoolkit import Codebook, ParameterError, centroid_index, choose_k, kernels
+from vqtoolkit.lloyd import lloyd
+from vqtoolkit.selection import ad_critical_value, ad_pvalue, anderson_darling_normal, bic
+from vqtoolkit.selection._curves import calinski_harabasz, davies_bouldin, silhouette
+from vqtoolkit.selection._normality import _factor
+
+SIG = np.array([0.15, 0.10, 0.05, 0.025, 0.01])
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=600, centers=[[0, 0], [10, 0], [0, 10], [10, 10]],
+                      cluster_std=1.0, random_state=0)
+    return X, y
+
+
+# --------------------------------------------------------------------- Anderson-Darling
+
+
+@pytest.mark.parametrize("n", [10, 50, 400, 5000])
+def test_critical_values_match_scipy_table(n):
+    x = np.random.RandomState(n).normal(size=n)
+    with pytest.warns(FutureWarning):
+        ref = st.anderson(x)
+    ours = [ad_critical_value(a, n) for a in ref.significance_level / 100]
+    # scipy rounds its table to 3 decimals; the p-value formula is a fit to the same table
+    np.testing.assert_allclose(ours, ref.critical_values, rtol=0.01, atol=2e-3)
+
+
+@pytest.mark.parametrize("n", [30, 1000])
+def test_pvalue_at_tabulated_points(n):
+    with pytest.warns(FutureWarning):
+        crit = st.anderson(np.random.RandomState(1).normal(size=n)).critical_values
+    p = ad_pvalue(crit * _factor(n))
+    np.testing.assert_allclose(p, SIG, rtol=0.05)
+
+
+@pytest.mark.parametrize("dist", ["normal", "t3", "uniform"])
+def test_statistic_and_pvalue_match_scipy(dist):
+    rng = np.random.RandomState(3)
+    x = {"normal": rng.normal(size=200), "t3": rng.standard_t(3, size=200),
+         "uniform": rng.uniform(size=200)}[dist]
+    ref = st.anderson(x, method="interpolate")
+    ours = anderson_darling_normal(x, alpha=0.05)
+    assert ours.statistic == pytest.approx(ref.statistic, rel=1e-10)
+    if 0.01 < ref.pvalue < 0.15:  # scipy interpolates inside its table only
+        assert ours.pvalue == pytest.approx(ref.pvalue, rel=0.15)
+    assert ours.reject == (ours.pvalue < 0.05)
+
+
+def test_small_alpha_by_simulation():
+    # Monte Carlo oracle beyond the table: rejection rate of normal samples at alpha = 0.002
+    rng = np.random.RandomState(0)
+    n, reps, alpha = 40, 20000, 0.002
+    Z = np.sort(rng.normal(size=(reps, n)), axis=1)
+    Z = (Z - Z.mean(1, keepdims=True)) / Z.std(1, ddof=1, keepdims=True)
+    i = np.arange(1, n + 1)
+    a2 = -n - ((2 * i - 1) * (st.norm.logcdf(Z) + st.norm.logsf(Z[:, ::-1]))).sum(1) / n
+    rate = np.mean(a2 > ad_critical_value(alpha, n))
+    assert abs(rate - alpha) < 4 * np.sqrt(alpha * (1 - alpha) / reps) + 0.0005
+
+
+def test_normality_errors():
+    with pytest.raises(ParameterError, match="at least 8 values; got 3"):
+        anderson_darling_normal([1.0, 2.0, 3.0])
+    with pytest.raises(ParameterError, match="alpha=1.5 must be a number strictly between"):
+        ad_critical_value(1.5, 100)
+    with pytest.raises(ParameterError, match="outside the range"):
+        ad_critical_value(1e-300, 100)
+
+
+def test_bic_prefers_two_components_for_two_blobs():
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(0, 1, (200, 2)), rng.normal(8, 1, (200, 2))])
+    one = bic(np.zeros(400, int), ((X - X.mean(0)) ** 2).sum(1), 2)
+    codes = (X[:, 0] > 4).astype(int)
+    means = np.vstack([X[codes == 0].mean(0), X[codes == 1].mean(0)])
+    two = bic(codes, ((X - means[codes]) ** 2).sum(1), 2)
+    assert two > one
+
+
+# --------------------------------------------------------------------- curve criteria vs sklearn
+
+
+def test_criteria_match_sklearn(blobs):
+    X, _ = blobs
+    res = lloyd(X, X[[0, 100, 200, 300, 400]].copy())
+    assert calinski_harabasz(X, res) == pytest.approx(calinski_harabasz_score(X, res.codes))
+    assert davies_bouldin(X, res) == pytest.approx(davies_bouldin_score(X, res.codes))
+    assert silhouette(X, res.codes, np.arange(X.shape[0])) == pytest.approx(
+        silhouette_score(X, res.codes))
+
+
+# --------------------------------------------------------------------- every method on blobs
+
+
+@pytest.mark.parametrize("method", ["gmeans", "xmeans", "elbow", "silhouette", "gap",
+                                    "calinski_harabasz", "davies_bouldin"])
+def test_methods_find_k_on_separated_blobs(blobs, method):
+    X, y = blobs
+    k_min = 2 if method == "xmeans" else 1  # see the choose_k docstring
+    r = choose_k(X, method=method, k_range=range(k_min, 9), random_state=0)
+    assert r.k == 4
+    assert r.codebook.codebook_.shape == (4, 2)
+    assert adjusted_rand_score(y, r.codebook.labels_) > 0.99
+    assert r.k_values.shape == r.scores.shape
+    assert "k = 4" in r.table()
+    if method in ("gmeans", "xmeans"):
+        assert r.history and r.k_values[-1] >= 4
+    else:
+        assert r.k_values.tolist() == list(range(1, 9))
+
+
+def test_xmeans_from_one_cluster_keeps_the_bic_answer(blobs):
+    # 4 blobs on a square, one cluster: halving does not halve the variance, BIC says no split
+    X, _ = blobs
+    assert choose_k(X, method="xmeans", k_range=(1, 8), random_state=0).k == 1
+
+
+def test_float32_stays_float32(blobs):
+    X, _ = blobs
+    r = choose_k(X.astype(np.float32), method="gmeans", random_state=0)
+    assert r.codebook.codebook_.dtype == np.float32
+
+
+def test_auto_codebook(blobs):
+    X, y = blobs
+    cb = Codebook(n_codewords="auto", random_state=0).fit(X)
+    assert cb.codebook_.shape == (4, 2) and cb.selection_.method == "gmeans"
+    assert adjusted_rand_score(y, cb.predict(X)) > 0.99
+    cb2 = Codebook(n_codewords="auto", selection={"method": "silhouette", "k_range": range(2, 7)},
+                   random_state=0).fit(X)
+    assert cb2.selection_.method == "silhouette" and cb2.codebook_.shape == (4, 2)
+    cb3 = Codebook(n_codewords="auto", selection="elbow", random_state=0).fit(X)
+    assert cb3.selection_.k == 4
+
+
+def test_whiten_keeps_original_units(blobs):
+    X, y = blobs
+    Xs = X * np.array([1.0, 1000.0])
+    r = choose_k(Xs, method="gmeans", whiten="standard", random_state=0)
+    assert r.k == 4
+    truth = np.vstack([Xs[y == j].mean(0) for j in range(4)])
+    assert centroid_index(r.codebook.codebook_, truth) == 0
+
+
+# --------------------------------------------------------------------- the benchmark sets
+
+
+@pytest.mark.parametrize("name", ["s1", "a1"])
+def test_gmeans_on_benchmark_sets(require_data, name):
+    from vqtoolkit.datasets import load_clustering
+
+    require_data("clustering/sipu")
+    d = load_clustering(name)
+    r = choose_k(d.X, method="gmeans", random_state=0)
+    truth = np.vstack([d.X[d.labels == j].mean(0) for j in np.unique(d.labels)])
+    ari = adjusted_rand_score(d.labels, r.codebook.labels_)
+    ci = centroid_index(r.codebook.codebook_, truth)
+    if name == "a1":  # Gaussian clusters: exact
+        assert r.k == 20 and ci == 0 and ari > 0.95
+    else:  # S1 clusters are heavy-tailed (excess kurtosis 1-5): G-means at alpha=1e-4 over-splits
+        assert r.k > 15 and ari > 0.4
+        nearest, _ = kernels.assign(r.codebook.codebook_, truth)
+        assert np.unique(nearest).size == 15  # every true cluster still holds codewords
+        strict = choose_k(d.X, method="gmeans", alpha=1e-30, random_state=0)
+        assert abs(strict.k - 15) <= 2
+
+
+# --------------------------------------------------------------------- errors
+
+
+def test_errors(blobs):
+    X, _ = blobs
+    with pytest.raises(ParameterError, match="method='kmeans' is not one of"):
+        choose_k(X, method="kmeans")
+    with pytest.raises(ParameterError, match="alpha=0 must be a number strictly between"):
+        choose_k(X, alpha=0)
+    with pytest.raises(ParameterError, match=r"k_range=range\(0, 5\) must lie in \[1, 600\]"):
+        choose_k(X, method="elbow", k_range=range(0, 5))
+    with pytest.raises(ParameterError, match="must be a range or a sequence of integers"):
+        choose_k(X, k_range=5)
+    with pytest.raises(ParameterError, match="must be a non-empty range or sequence of integers"):
+        choose_k(X, k_range=[1.5, 2.5])
+    with pytest.raises(ParameterError, match="needs some k >= 2"):
+        choose_k(X, method="silhouette", k_range=[1])
+    with pytest.raises(ParameterError, match="needs at least two values"):
+        choose_k(X, method="gap", k_range=[3])
+    with pytest.raises(ParameterError, match="max_splits=0 must be an integer >= 1"):
+        choose_k(X, max_splits=0)
+    with pytest.raises(ParameterError, match="sample_size=1 must be an integer >= 2"):
+        choose_k(X, method="silhouette", k_range=range(2, 4), sample_size=1)
+    with pytest.raises(ParameterError, match="n_refs=1 must be an integer >= 2"):
+        choose_k(X, method="gap", k_range=range(1, 4), n_refs=1)
+    with pytest.raises(ParameterError, match="at least 2 observations"):
+        choose_k(X[:1])
+    with pytest.raises(ParameterError, match="expected a 2-D array"):
+        choose_k(X[:, 0])
+    with pytest.raises(ParameterError, match="method='nope' is not one of"):
+        Codebook(n_codewords="auto", selection="nope").fit(X)

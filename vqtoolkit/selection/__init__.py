@@ -1,0 +1,274 @@
+"""Choosing the number of codewords ``k``: G-means, X-means and the usual curves.
+
+:func:`choose_k` runs one method and returns a :class:`SelectionResult` with
+the chosen ``k``, the fitted :class:`~vqtoolkit.Codebook` and everything the
+choice was made from: the per-``k`` curve (elbow, silhouette, gap,
+Calinski–Harabasz, Davies–Bouldin) or the split history (G-means, X-means).
+
+``'gmeans'``
+    Hamerly & Elkan, "Learning the k in k-means" (NIPS 2003): a cluster is
+    split while the projection of its members on the direction between its
+    two 2-means children fails an Anderson–Darling normality test at level
+    ``alpha`` (critical value computed for any ``alpha``; see
+    :mod:`vqtoolkit.selection._normality`).
+``'xmeans'``
+    Pelleg & Moore, "X-means" (ICML 2000): a cluster is split while the BIC of
+    its two children beats its own; the round with the best global BIC wins.
+``'elbow'``, ``'silhouette'``, ``'gap'``, ``'calinski_harabasz'``, ``'davies_bouldin'``
+    One k-means fit per ``k`` in ``k_range``; see :mod:`vqtoolkit.selection._curves`.
+
+By default G-means and X-means split one cluster per round, the one that asks
+most strongly (largest ``A²`` over its critical value, largest BIC gain), and
+refine every codeword with Lloyd after each split: the paper splits every
+rejected cluster at once, which on data with many clusters leaves k-means in
+local optima with extra codewords (``max_splits=None`` restores it).
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .._validation import check_positive_int, check_random_state, check_X
+from ..errors import ParameterError
+from ._curves import (
+    CURVE_METHODS,
+    calinski_harabasz,
+    davies_bouldin,
+    elbow_knee,
+    gap_statistic,
+    silhouette,
+    sweep,
+)
+from ._normality import NormalityTest, ad_critical_value, ad_pvalue, anderson_darling_normal
+from ._splitting import SplitRecord, bic, gmeans, xmeans
+
+__all__ = [
+    "choose_k",
+    "SelectionResult",
+    "SplitRecord",
+    "METHODS",
+    "anderson_darling_normal",
+    "ad_pvalue",
+    "ad_critical_value",
+    "NormalityTest",
+    "bic",
+]
+
+METHODS = ("gmeans", "xmeans", *CURVE_METHODS)
+
+_CRITERION = {
+    "gmeans": "splits",
+    "xmeans": "bic",
+    "elbow": "distortion",
+    "silhouette": "silhouette",
+    "gap": "gap",
+    "calinski_harabasz": "calinski_harabasz",
+    "davies_bouldin": "davies_bouldin",
+}
+
+
+@dataclass(frozen=True)
+class SelectionResult:
+    """Outcome of :func:`choose_k`.
+
+    Attributes
+    ----------
+    method : str
+    k : int
+        The chosen number of codewords.
+    codebook : Codebook
+        Fitted with ``k`` codewords on the data ``choose_k`` was given.
+    k_values : ndarray of shape (n_points,), int
+        Curves: the ``k`` tried. G-means / X-means: ``k`` after each round.
+    scores : ndarray of shape (n_points,)
+        The criterion at each ``k_values`` entry (see ``criterion``).
+    criterion : str
+        ``'distortion'``, ``'silhouette'``, ``'gap'``, ``'calinski_harabasz'``,
+        ``'davies_bouldin'``, ``'bic'`` (global BIC after each X-means round)
+        or ``'splits'`` (clusters split in each G-means round).
+    history : tuple of SplitRecord
+        Every split test made (G-means / X-means); empty for curves.
+    errors : ndarray of shape (n_points,) or None
+        Gap statistic: the standard error ``s_k``.
+    """
+
+    method: str
+    k: int
+    codebook: object
+    k_values: np.ndarray
+    scores: np.ndarray
+    criterion: str
+    history: tuple = ()
+    errors: np.ndarray | None = None
+
+    def table(self) -> str:
+        """The curve (or the rounds) as a plain-text table, the chosen ``k`` marked with ``*``."""
+        lines = [f"{'k':>6}  {self.criterion:>18}" + ("  s_k" if self.errors is not None else "")]
+        for i, (k, s) in enumerate(zip(self.k_values, self.scores)):
+            mark = " *" if int(k) == self.k else ""
+            extra = f"  {self.errors[i]:.4g}" if self.errors is not None else ""
+            lines.append(f"{int(k):>6}  {s:>18.6g}{extra}{mark}")
+        lines.append(f"method={self.method}: k = {self.k}")
+        return "\n".join(lines)
+
+
+def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, max_splits=1, sample_size=2000,
+             n_refs=10, whiten=None, n_threads=None, random_state=None, progress=False):
+    """Choose the number of codewords for ``X`` and fit the codebook.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Dense observations (rows); float32 stays float32.
+    method : {'gmeans', 'xmeans', 'elbow', 'silhouette', 'gap', 'calinski_harabasz', 'davies_bouldin'}
+    k_range : range, sequence of int or (k_min, k_max), optional
+        Curves: every ``k`` to try (default ``1 … min(30, n_samples - 1)``).
+        G-means / X-means: start at ``min(k_range)`` and never exceed
+        ``max(k_range)`` (default ``1 … n_samples // 8``; X-means starts at 2:
+        from one cluster its BIC rarely splits a 2-D layout of many clusters,
+        since halving a uniform-looking cloud does not halve its variance).
+    alpha : float in (0, 1), default=1e-4
+        G-means significance level (Hamerly & Elkan use 1e-4).
+    max_splits : int or None, default=1
+        G-means / X-means: clusters split per round (``None``: every one that
+        asks, as in the papers).
+    sample_size : int, default=2000
+        Silhouette: rows sampled when ``n_samples`` is larger.
+    n_refs : int, default=10
+        Gap statistic: reference data sets.
+    whiten : None, str or Whitener
+        Whitening applied before choosing (and kept in the codebook).
+    n_threads : int, optional
+    random_state : None, int or RandomState
+    progress : bool
+        Progress bar on stderr.
+
+    Returns
+    -------
+    SelectionResult
+    """
+    if method not in METHODS:
+        raise ParameterError(f"method={method!r} is not one of {METHODS}")
+    X = check_X(X, what="choose_k").X
+    n = X.shape[0]
+    if n < 2:
+        raise ParameterError(f"choose_k needs at least 2 observations; X has shape {X.shape}")
+    rng = check_random_state(random_state)
+    ks = _k_values(k_range, method, n)
+    whitener = None
+    Xw = X
+    if whiten is not None:
+        from ..whitening import resolve_whitener
+
+        whitener = resolve_whitener(whiten)
+        Xw = whitener.fit_transform(X)
+    Xw = np.ascontiguousarray(Xw)
+    bar = tqdm(disable=not progress, desc=f"choose_k({method})", unit="step", leave=False)
+    tick = bar.update
+    try:
+        if method in ("gmeans", "xmeans"):
+            kwargs = dict(k_min=int(ks[0]), k_max=int(ks[-1]), rng=rng, n_threads=n_threads,
+                          max_splits=_check_max_splits(max_splits),
+                          progress=lambda k: tick(1))
+            if method == "gmeans":
+                _check_alpha(alpha)
+                grown = gmeans(Xw, alpha=float(alpha), **kwargs)
+            else:
+                grown = xmeans(Xw, **kwargs)
+            centers = grown.centers
+            k_values, scores, history, errors = (grown.k_per_round, grown.score_per_round,
+                                                 grown.history, None)
+        else:
+            centers, k_values, scores, errors = _curve(Xw, method, ks, rng, sample_size, n_refs,
+                                                       n_threads, tick)
+            history = ()
+    finally:
+        bar.close()
+    codebook = _final_codebook(X, centers, whitener, whiten, n_threads, random_state)
+    return SelectionResult(method, int(centers.shape[0]), codebook, np.asarray(k_values),
+                           np.asarray(scores, dtype=np.float64), _CRITERION[method],
+                           tuple(history), errors)
+
+
+# ---------------------------------------------------------------------- internals
+
+
+def _curve(X, method, ks, rng, sample_size, n_refs, n_threads, tick):
+    if method in ("silhouette", "calinski_harabasz", "davies_bouldin") and ks.max() < 2:
+        raise ParameterError(f"method={method!r} needs some k >= 2 in k_range; got {ks.tolist()}")
+    if method == "gap" and ks.size < 2:
+        raise ParameterError(f"method='gap' needs at least two values in k_range; got {ks.tolist()}")
+    sample_size = check_positive_int(sample_size, "sample_size", minimum=2)
+    n_refs = check_positive_int(n_refs, "n_refs", minimum=2)
+    fits = sweep(X, ks, rng, n_threads=n_threads, progress=tick)
+    errors = None
+    if method == "elbow":
+        scores = np.array([f.distortion for f in fits])
+        best = elbow_knee(ks, scores)
+    elif method == "silhouette":
+        n = X.shape[0]
+        sample = np.sort(rng.choice(n, sample_size, replace=False)) if n > sample_size \
+            else np.arange(n)
+        scores = np.array([silhouette(X, f.codes, sample, n_threads=n_threads) if k >= 2
+                           else np.nan for k, f in zip(ks, fits)])
+        best = int(np.nanargmax(scores))
+    elif method == "calinski_harabasz":
+        scores = np.array([calinski_harabasz(X, f) for f in fits])
+        best = int(np.nanargmax(scores))
+    elif method == "davies_bouldin":
+        scores = np.array([davies_bouldin(X, f, n_threads=n_threads) for f in fits])
+        best = int(np.nanargmin(scores))
+    else:
+        scores, errors, best = gap_statistic(X, ks, fits, rng, n_refs=n_refs,
+                                             n_threads=n_threads, progress=tick)
+    return fits[best].centers, ks, scores, errors
+
+
+def _final_codebook(X, centers, whitener, whiten, n_threads, random_state):
+    from ..codebook import Codebook
+
+    init = np.asarray(centers, dtype=np.float64)
+    if whitener is not None:
+        init = whitener.inverse_transform(init)
+    cb = Codebook(n_codewords=int(init.shape[0]), init=init, whiten=whiten, n_threads=n_threads,
+                  random_state=random_state)
+    return cb.fit(X)
+
+
+def _k_values(k_range, method, n):
+    curve = method in CURVE_METHODS
+    if k_range is None:
+        k_min = 2 if method == "xmeans" else 1
+        ks = np.arange(1, min(30, n - 1) + 1) if curve else np.array([k_min, max(k_min, n // 8)])
+    else:
+        try:
+            ks = np.asarray(list(k_range))
+        except TypeError:
+            raise ParameterError(
+                f"k_range={k_range!r} must be a range or a sequence of integers"
+            ) from None
+        if ks.ndim != 1 or ks.size == 0 or ks.dtype.kind not in "iu":
+            raise ParameterError(
+                f"k_range={k_range!r} must be a non-empty range or sequence of integers"
+            )
+        ks = np.unique(ks)
+        if ks[0] < 1 or ks[-1] > n:
+            raise ParameterError(
+                f"k_range={k_range!r} must lie in [1, {n}] (X has {n} rows)"
+            )
+    return ks.astype(np.int64)
+
+
+def _check_alpha(alpha):
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
+        raise ParameterError(f"alpha={alpha!r} must be a number strictly between 0 and 1")
+
+
+def _check_max_splits(value):
+    if value is None:
+        return None
+    return check_positive_int(value, "max_splits")

@@ -1,0 +1,266 @@
+"""Growing a codebook by splitting: G-means (Hamerly & Elkan 2003) and X-means (Pelleg & Moore 2000).
+
+Both start from ``k_min`` codewords and repeat one *round*:
+
+1. for every codeword, take its members ``X_j``, put two children at
+   ``c ± m`` with ``m = s sqrt(2 λ / π)`` (``s`` the principal direction of
+   ``X_j``, ``λ`` its eigenvalue; Hamerly & Elkan, section 2.1), and run
+   2-means on ``X_j`` from there;
+2. decide whether the children replace the parent:
+
+   * G-means: project ``X_j`` on ``v = c₁ - c₂`` and test the projection for
+     normality with the Anderson–Darling test at level ``alpha``; split when
+     normality is rejected;
+   * X-means: split when the Bayesian information criterion of the two
+     children on ``X_j`` beats that of the parent;
+
+3. refine all codewords together with Lloyd on the whole data.
+
+Rounds stop when no codeword splits or ``k_max`` is reached. All distances go
+through :mod:`vqtoolkit.kernels` (via :func:`vqtoolkit.lloyd.lloyd`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..lloyd import lloyd
+from ..seeding import kmeans_plusplus
+from ._normality import _factor, _statistic, ad_critical_value, ad_pvalue
+
+__all__ = ["SplitRecord", "gmeans", "xmeans", "bic"]
+
+MIN_SPLIT_SIZE = 8  # smallest cluster that is tested (the A-D formulas start at n = 8)
+
+
+@dataclass(frozen=True)
+class SplitRecord:
+    """One split decision.
+
+    Attributes
+    ----------
+    round : int
+        1 for the first round.
+    k_before : int
+        Codewords at the start of the round.
+    cluster : int
+        Index of the parent codeword in that round.
+    n_members : int
+    statistic : float
+        G-means: ``A²`` of the projection; X-means: BIC of the parent on its members.
+    threshold : float
+        G-means: the critical value of ``A²`` at ``alpha`` for ``n_members``;
+        X-means: BIC of the two children.
+    pvalue : float
+        G-means: Anderson–Darling p-value; X-means: NaN.
+    split : bool
+    """
+
+    round: int
+    k_before: int
+    cluster: int
+    n_members: int
+    statistic: float
+    threshold: float
+    pvalue: float
+    split: bool
+
+
+@dataclass(frozen=True)
+class GrowthResult:
+    centers: np.ndarray
+    history: tuple
+    k_per_round: np.ndarray
+    score_per_round: np.ndarray
+
+
+def gmeans(X, *, alpha, k_min, k_max, rng, n_threads=None, max_iter=300, tol=1e-4, progress=None,
+           max_splits=None):
+    """G-means: split while the projection on the split direction is not normal.
+
+    Returns
+    -------
+    GrowthResult
+        ``score_per_round`` holds the number of splits of each round.
+    """
+
+    def decide(rows, parent, children, codes, rnd, k, j):
+        v = children[0] - children[1]
+        vv = float(v @ v)
+        if vv <= 0:
+            return SplitRecord(rnd, k, j, rows.shape[0], 0.0, np.inf, 1.0, False)
+        proj = (rows @ v) / vv
+        a2 = _statistic(proj)
+        crit = ad_critical_value(alpha, rows.shape[0])
+        p = ad_pvalue(a2 * _factor(rows.shape[0]))
+        return SplitRecord(rnd, k, j, rows.shape[0], a2, crit, p, a2 > crit)
+
+    return _grow(X, decide, k_min=k_min, k_max=k_max, rng=rng, n_threads=n_threads,
+                 max_iter=max_iter, tol=tol, progress=progress, score=None,
+                 max_splits=max_splits)
+
+
+def xmeans(X, *, k_min, k_max, rng, n_threads=None, max_iter=300, tol=1e-4, progress=None,
+           max_splits=None):
+    """X-means: split while the children's BIC beats the parent's; keep the round of best global BIC.
+
+    Returns
+    -------
+    GrowthResult
+        ``score_per_round`` holds the global BIC after each round.
+    """
+
+    def decide(rows, parent, children, codes, rnd, k, j):
+        sq_parent = np.einsum("ij,ij->i", rows - parent, rows - parent)
+        parent_bic = bic(np.zeros(rows.shape[0], dtype=np.int64), sq_parent, rows.shape[1])
+        sq_child = np.einsum("ij,ij->i", rows - children[codes], rows - children[codes])
+        child_bic = bic(codes, sq_child, rows.shape[1])
+        return SplitRecord(rnd, k, j, rows.shape[0], parent_bic, child_bic, np.nan,
+                           child_bic > parent_bic)
+
+    return _grow(X, decide, k_min=k_min, k_max=k_max, rng=rng, n_threads=n_threads,
+                 max_iter=max_iter, tol=tol, progress=progress, score="bic",
+                 max_splits=max_splits)
+
+
+def bic(codes, sq_distances, n_features):
+    """BIC of a hard clustering under identical spherical Gaussians (Pelleg & Moore 2000).
+
+    Uses the per-dimension variance ``σ² = SSE / (d (R - K))`` (the formula in
+    the paper omits ``d``, a known slip) and ``p = K (d + 1)`` free parameters
+    (``K - 1`` mixing weights, ``K d`` means, one variance).
+
+    Parameters
+    ----------
+    codes : ndarray of shape (R,), int
+    sq_distances : ndarray of shape (R,)
+        Squared distance of each point to its codeword.
+    n_features : int
+
+    Returns
+    -------
+    float
+        Higher is better.
+    """
+    R = codes.shape[0]
+    counts = np.bincount(codes)
+    counts = counts[counts > 0]
+    K = counts.size
+    d = n_features
+    if R <= K:
+        return -np.inf
+    sse = float(np.sum(sq_distances, dtype=np.float64))
+    var = max(sse / (d * (R - K)), 1e-300)
+    loglik = (float(np.sum(counts * np.log(counts / R)))
+              - R * d / 2 * np.log(2 * np.pi * var) - d * (R - K) / 2)
+    return loglik - K * (d + 1) / 2 * np.log(R)
+
+
+# ---------------------------------------------------------------------- internals
+
+
+def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, score,
+          max_splits):
+    common = dict(max_iter=max_iter, tol=tol, rng=rng, n_threads=n_threads)
+    C0 = kmeans_plusplus(X, k_min, rng, n_threads=n_threads)
+    res = lloyd(X, C0, **common)
+    history = []
+    ks = [res.centers.shape[0]]
+    scores = [_global_score(res, X.shape[1], score)]
+    snapshots = [res.centers]
+    rnd = 0
+    cache = {}  # center bytes + size -> (record, children): unchanged clusters are not retested
+    while res.centers.shape[0] < k_max:
+        rnd += 1
+        C = res.centers.astype(np.float64)
+        k = C.shape[0]
+        order = np.argsort(res.codes, kind="stable")
+        bounds = np.searchsorted(res.codes[order], np.arange(k + 1))
+        candidates = []
+        for j in range(k):
+            rows = np.asarray(X[order[bounds[j]:bounds[j + 1]]], dtype=np.float64)
+            if rows.shape[0] < MIN_SPLIT_SIZE:
+                continue
+            key = (C[j].tobytes(), rows.shape[0])
+            if key not in cache:
+                children, codes = _two_means(rows, C[j], rng)
+                rec = None if children is None else decide(rows, C[j], children, codes, rnd, k, j)
+                cache[key] = (rec, children)
+            rec, children = cache[key]
+            if rec is None:
+                continue
+            rec = replace(rec, round=rnd, k_before=k, cluster=j)
+            history.append(rec)
+            if rec.split:
+                candidates.append((-_strength(rec), j, children))
+        if not candidates:
+            break
+        candidates.sort(key=lambda t: (t[0], t[1]))
+        limit = k_max - k if max_splits is None else min(max_splits, k_max - k)
+        chosen = {j: ch for _, j, ch in candidates[:limit]}
+        newC = np.vstack([chosen[j] if j in chosen else C[j][None, :] for j in range(k)])
+        res = lloyd(X, newC.astype(X.dtype), **common)
+        ks.append(res.centers.shape[0])
+        scores.append(_global_score(res, X.shape[1], score) if score else float(len(chosen)))
+        snapshots.append(res.centers)
+        if progress is not None:
+            progress(res.centers.shape[0])
+    if score == "bic":
+        best = int(np.argmax(scores))
+        centers = snapshots[best]
+    else:
+        centers = res.centers
+    return GrowthResult(np.asarray(centers), tuple(history), np.asarray(ks),
+                        np.asarray(scores, dtype=np.float64))
+
+
+def _strength(rec):
+    """How strongly a rejected cluster asks to be split (larger first)."""
+    if np.isnan(rec.pvalue):  # X-means: BIC gain
+        return rec.threshold - rec.statistic
+    return rec.statistic / rec.threshold
+
+
+def _global_score(res, d, score):
+    if score == "bic":
+        return bic(res.codes, res.sq_distances.astype(np.float64), d)
+    return 0.0
+
+
+def _two_means(rows, center, rng):
+    """Split ``rows`` in two by 2-means from ``c ± s sqrt(2λ/π)``; ``(None, None)`` if impossible."""
+    s, lam = _principal(rows, center)
+    if lam <= 0:
+        return None, None
+    m = s * np.sqrt(2 * lam / np.pi)
+    init = np.vstack([center + m, center - m])
+    res = lloyd(rows, init, max_iter=100, tol=1e-6, rng=rng, n_threads=1)
+    if np.any(res.counts <= 0):
+        return None, None
+    return res.centers, res.codes
+
+
+def _principal(rows, center):
+    """Leading eigenvector and eigenvalue of the members' covariance (about ``center``)."""
+    Z = rows - center
+    n, d = Z.shape
+    if d <= 256:
+        cov = (Z.T @ Z) / max(n - 1, 1)
+        vals, vecs = np.linalg.eigh(cov)
+        return vecs[:, -1], float(vals[-1])
+    v = Z[np.argmax(np.einsum("ij,ij->i", Z, Z))].copy()  # power iteration for wide data
+    v /= np.linalg.norm(v) or 1.0
+    lam = 0.0
+    for _ in range(50):
+        w = Z.T @ (Z @ v) / max(n - 1, 1)
+        lam_new = float(np.linalg.norm(w))
+        if lam_new <= 0:
+            return v, 0.0
+        w /= lam_new
+        done = abs(lam_new - lam) <= 1e-8 * lam_new
+        v, lam = w, lam_new
+        if done:
+            break
+    return v, lam
