@@ -611,7 +611,18 @@ def canonical_order(codewords):
     ndarray of shape (n_codewords,), int64
     """
     C = np.asarray(codewords)
-    return np.lexsort(C.T[::-1]).astype(np.int64)
+    if C.shape[1] <= 64:
+        return np.lexsort(C.T[::-1]).astype(np.int64)
+    # many features (TF-IDF): np.lexsort would copy every column; compare rows instead
+    import functools
+
+    def cmp(i, j):
+        diff = np.flatnonzero(C[i] != C[j])
+        if diff.size == 0:  # equal rows keep their order, as lexsort (stable) does
+            return (i > j) - (i < j)
+        return -1 if C[i, diff[0]] < C[j, diff[0]] else 1
+
+    return np.array(sorted(range(C.shape[0]), key=functools.cmp_to_key(cmp)), dtype=np.int64)
 
 
 def _json_params(params):

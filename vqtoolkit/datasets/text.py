@@ -1,0 +1,249 @@
+"""Text data sets with topic labels: BBC News, Reuters-21578 and AG News (test split).
+
+Read in place from the data home (``$VQTOOLKIT_DATA`` or ``../shared/data``):
+
+- ``bbc/<class>/<n>.txt``: one article per file; ``sport/199.txt`` is latin-1
+  (the fallback is reported with an :class:`EncodingFallbackWarning`).
+- ``reuters21578/reut2-*.sgm``: SGML; character entities (``&lt;``, ``&#3;`` …)
+  are decoded, control characters dropped; one file holds a latin-1 byte.
+- ``ag_news/test.csv``: class index 1–4, title, description; the ``#39;``-style
+  escapes (``&`` lost), HTML entities, tags and backslash line breaks are cleaned.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import FileFormatError, ParameterError
+from ..features.text import read_folder, read_text_file
+from ._home import find_dataset
+
+__all__ = ["TextDataset", "load_bbc", "load_reuters", "load_ag_news"]
+
+_BBC_SOURCE = "http://mlg.ucd.ie/datasets/bbc.html (raw text files, one folder per class)"
+_REUTERS_SOURCE = "https://archive.ics.uci.edu/dataset/137/reuters+21578+text+categorization+collection"
+_AG_SOURCE = "https://github.com/mhjabreel/CharCnn_Keras/tree/master/data/ag_news_csv (test.csv)"
+
+
+@dataclass(frozen=True)
+class TextDataset:
+    """Documents with ids and topic labels.
+
+    Attributes
+    ----------
+    texts : list of str, length n_documents
+    ids : ndarray of shape (n_documents,), str
+        File paths (BBC), ``NEWID`` (Reuters) or row numbers (AG News).
+    labels : ndarray of shape (n_documents,), str
+        Class name (for multi-label Reuters documents: the first topic; ``''`` for none).
+    target_names : tuple of str
+        Distinct labels, sorted.
+    topics : tuple of tuple of str, optional
+        Reuters: every ``TOPICS`` entry of each document.
+    split : ndarray of shape (n_documents,), str, optional
+        Reuters: the ``LEWISSPLIT`` attribute (``TRAIN``, ``TEST``, ``NOT-USED``).
+    """
+
+    texts: list
+    ids: np.ndarray
+    labels: np.ndarray
+    target_names: tuple
+    topics: tuple | None = None
+    split: np.ndarray | None = None
+
+    @property
+    def target(self) -> np.ndarray:
+        """Labels as integers: positions in :attr:`target_names`, shape (n_documents,)."""
+        return np.searchsorted(np.asarray(self.target_names), self.labels)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def load_bbc(path=None) -> TextDataset:
+    """BBC News: 2,225 articles in 5 classes (business, entertainment, politics, sport, tech).
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The folder holding one sub-folder per class; default ``bbc`` in the data home.
+
+    Returns
+    -------
+    TextDataset
+        Sorted by file path; ids are the file paths.
+    """
+    root = find_dataset("bbc", path, source=_BBC_SOURCE)
+    corpus = read_folder(root, extensions=(".txt",))
+    return TextDataset(corpus.texts, corpus.ids, corpus.labels,
+                       tuple(sorted(set(corpus.labels.tolist()))))
+
+
+def load_reuters(path=None, *, split="all", single_label=False, n_topics=None,
+                 require_body=True) -> TextDataset:
+    """Reuters-21578 newswire (title + body of every ``<REUTERS>`` entry).
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        Folder holding ``reut2-000.sgm`` … ``reut2-021.sgm``; default
+        ``reuters21578`` in the data home.
+    split : {'all', 'train', 'test', 'modapte'}
+        ``LEWISSPLIT`` TRAIN or TEST, or the ModApte split (TRAIN and TEST with
+        ``TOPICS="YES"``); ``'all'`` keeps every document.
+    single_label : bool
+        Keep only documents with exactly one ``TOPICS`` entry.
+    n_topics : int, optional
+        Then keep only the ``n_topics`` most frequent labels (e.g. 8 for the
+        usual "R8" subset with ``single_label=True``).
+    require_body : bool
+        Drop documents without a ``<BODY>``.
+
+    Returns
+    -------
+    TextDataset
+        ids are ``NEWID``; ``topics`` and ``split`` are filled in.
+    """
+    if split not in ("all", "train", "test", "modapte"):
+        raise ParameterError(f"split={split!r} must be 'all', 'train', 'test' or 'modapte'")
+    root = find_dataset("reuters21578", path, source=_REUTERS_SOURCE)
+    files = sorted(root.glob("reut2-*.sgm"))
+    if not files:
+        raise FileFormatError(f"{root}: no reut2-*.sgm files; get them from {_REUTERS_SOURCE}")
+    docs = []
+    fallbacks = []
+    for f in files:
+        text, enc = read_text_file(f)
+        if enc != "utf-8":
+            fallbacks.append(str(f))
+        docs.extend(_parse_sgml(text, f))
+    if fallbacks:
+        from ..features.text import EncodingFallbackWarning
+
+        warnings.warn(f"{len(fallbacks)} file(s) not valid UTF-8, read as latin-1: "
+                      f"{', '.join(fallbacks)}", EncodingFallbackWarning, stacklevel=2)
+    keep = []
+    for d in docs:
+        if require_body and not d["has_body"]:
+            continue
+        if split == "train" and d["lewis"] != "TRAIN" or split == "test" and d["lewis"] != "TEST":
+            continue
+        if split == "modapte" and not (d["lewis"] in ("TRAIN", "TEST") and d["topics_yes"]):
+            continue
+        if single_label and len(d["topics"]) != 1:
+            continue
+        keep.append(d)
+    if n_topics is not None:
+        counts = Counter(d["topics"][0] for d in keep if d["topics"])
+        top = {t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n_topics]}
+        keep = [d for d in keep if d["topics"] and d["topics"][0] in top]
+    labels = np.array([d["topics"][0] if d["topics"] else "" for d in keep], dtype=str)
+    return TextDataset(
+        [d["text"] for d in keep], np.array([d["id"] for d in keep], dtype=str), labels,
+        tuple(sorted(set(labels.tolist()))), tuple(tuple(d["topics"]) for d in keep),
+        np.array([d["lewis"] for d in keep], dtype=str),
+    )
+
+
+def load_ag_news(path=None) -> TextDataset:
+    """AG News test split: 7,600 titles + descriptions, 1,900 per class.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        Folder holding ``test.csv`` and ``classes.txt``; default ``ag_news`` in the data home.
+
+    Returns
+    -------
+    TextDataset
+        Labels are the class names of ``classes.txt`` (World, Sports, Business,
+        Sci/Tech); ids are row numbers; text is ``title + ". " + description``, cleaned.
+    """
+    root = find_dataset("ag_news", path, source=_AG_SOURCE)
+    names_file = root / "classes.txt"
+    names = (read_text_file(names_file)[0].split() if names_file.exists()
+             else ["World", "Sports", "Business", "Sci/Tech"])
+    data_file = root / "test.csv"
+    if not data_file.exists():
+        raise FileFormatError(f"{data_file}: missing; get it from {_AG_SOURCE}")
+    texts, labels = [], []
+    for lineno, row in enumerate(csv.reader(read_text_file(data_file)[0].splitlines()), 1):
+        if len(row) < 3:
+            raise FileFormatError(f"{data_file}, line {lineno}: {len(row)} fields, expected 3")
+        try:
+            cls = int(row[0])
+            label = names[cls - 1]
+        except (ValueError, IndexError):
+            raise FileFormatError(
+                f"{data_file}, line {lineno}: class {row[0]!r} is not in 1..{len(names)}"
+            ) from None
+        labels.append(label)
+        texts.append(clean_ag_text(row[1]) + ". " + clean_ag_text(" ".join(row[2:])))
+    labels = np.array(labels, dtype=str)
+    return TextDataset(texts, np.arange(len(texts)).astype(str), labels,
+                       tuple(sorted(set(labels.tolist()))))
+
+
+# ------------------------------------------------------------------ internals
+
+_ESCAPE = re.compile(r"(?<!&)#(\d+);")
+_NAMED = re.compile(r"(?<![&\w])(quot|amp|lt|gt|apos);")
+_TAG = re.compile(r"<[^>]{0,200}>")
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_ag_text(text: str) -> str:
+    """Undo AG News escapes: ``#39;`` → ``'``, HTML entities and tags, ``\\`` line breaks."""
+    text = _ESCAPE.sub(r"&#\1;", text)
+    text = _NAMED.sub(r"&\1;", text)
+    text = html.unescape(text)
+    text = _TAG.sub(" ", text)
+    text = text.replace("\\", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_DOC = re.compile(r"<REUTERS(?P<attrs>[^>]*)>(?P<body>.*?)</REUTERS>", re.S)
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+_TOPICS = re.compile(r"<TOPICS>(.*?)</TOPICS>", re.S)
+_D = re.compile(r"<D>(.*?)</D>", re.S)
+
+
+def _field(body, tag):
+    m = re.search(rf"<{tag}>(.*?)</{tag}>", body, re.S)
+    return None if m is None else m.group(1)
+
+
+def _unescape(text):
+    return _CTRL.sub("", html.unescape(text)).strip()
+
+
+def _parse_sgml(text, path):
+    out = []
+    for m in _DOC.finditer(text):
+        attrs = dict(_ATTR.findall(m["attrs"]))
+        body = m["body"]
+        if "NEWID" not in attrs:
+            raise FileFormatError(f"{path}: a <REUTERS> entry has no NEWID attribute")
+        tm = _TOPICS.search(body)
+        topics = [_unescape(t) for t in _D.findall(tm.group(1))] if tm else []
+        title = _field(body, "TITLE")
+        main = _field(body, "BODY")
+        if main is None:  # TYPE="BRIEF" / "UNPROC": text without <BODY>
+            raw = _field(body, "TEXT") or ""
+            raw = re.sub(r"<TITLE>.*?</TITLE>|<DATELINE>.*?</DATELINE>", " ", raw, flags=re.S)
+        else:
+            raw = main
+        parts = [_unescape(title) if title else "", _unescape(raw)]
+        out.append({
+            "id": attrs["NEWID"], "lewis": attrs.get("LEWISSPLIT", ""),
+            "topics_yes": attrs.get("TOPICS") == "YES", "topics": topics,
+            "has_body": main is not None, "text": "\n".join(p for p in parts if p),
+        })
+    return out
