@@ -433,3 +433,16 @@ def test_s_sets_centroid_index_zero_and_distortion_within_one_percent(name, requ
     assert centroid_index(cb.codebook_, ref) == 0
     ref_distortion = quantize(data.X, ref).distortion
     assert cb.distortion_ <= 1.01 * ref_distortion
+
+
+def test_unit_row_check_handles_empty_rows_and_blocks():
+    from vqtoolkit.spaces import _unit_rows
+
+    rng = np.random.default_rng(0)
+    D = rng.random((70000, 5)) * (rng.random((70000, 5)) < 0.5)
+    D[-3:] = 0.0  # trailing empty rows
+    norms = np.linalg.norm(D, axis=1)
+    U = np.divide(D, norms[:, None], out=np.zeros_like(D), where=norms[:, None] > 0)
+    assert _unit_rows(sp.csr_matrix(U)) and _unit_rows(U)
+    U[69000, :] *= 2.0
+    assert not _unit_rows(sp.csr_matrix(U)) and not _unit_rows(U)

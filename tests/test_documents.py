@@ -173,3 +173,28 @@ def test_bbc_nmi(require_data):
     dc = DocumentClusterer(5).fit(ds.texts, ids=ds.ids)
     assert clustering_scores(ds.labels, dc.labels_)["nmi"] >= 0.85
     assert dc.members(0)[0].endswith(".txt")
+
+
+def test_sparse_cosine_fit_peak_memory_within_three_times_the_csr_matrix():
+    """The shape of benchmarks/bench_text.py (20,000 x 50,000, 120 terms per row, k = 20): 2.4x."""
+    import tracemalloc
+
+    import numpy as np
+    import scipy.sparse as sp
+    from sklearn.preprocessing import normalize
+
+    from vqtoolkit import Codebook
+
+    rng = np.random.default_rng(0)
+    n, terms, k = 20000, 50000, 20
+    X = sp.random(n, terms, density=120 / terms, format="csr", dtype=np.float32, random_state=rng)
+    X = normalize(X)
+    X.sort_indices()
+    csr_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    C0 = normalize(X[:k].toarray())
+    Codebook(k, metric="cosine", init=C0, max_iter=2).fit(X)  # compile kernels first
+    tracemalloc.start()
+    Codebook(k, metric="cosine", init=C0, max_iter=3, tol=0).fit(X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak <= 3 * csr_bytes, peak / csr_bytes

@@ -148,7 +148,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         whitener = resolve_whitener(self.whiten)
         Xw = whitener.fit_transform(X, sample_weight=w) if whitener is not None else X
         Xs, shift = space.to_training(Xw, whitener=whitener, fit=True, sample_weight=w)
-        init_centers = self._initial_array(whitener, space, shift, k, d)
+        init_centers = self._initial_array(whitener, space, shift, k, d, dtype=Xs.dtype)
         best = None
         for _ in range(self._n_runs()):
             res = self._one_run(Xs, k, w, rng, space, init_centers)
@@ -484,7 +484,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
             return 10 if isinstance(self.init, str) and self.init == "random" else 1
         return int(self.n_init)
 
-    def _initial_array(self, whitener, space, shift, k, d):
+    def _initial_array(self, whitener, space, shift, k, d, dtype=np.float64):
         if isinstance(self.init, str):
             return None
         init = np.asarray(self.init, dtype=np.float64)
@@ -496,7 +496,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         if whitener is not None:
             init = whitener.transform(init)
         init = space.project(init)
-        return init if shift is None else init - shift
+        return (init if shift is None else init - shift).astype(dtype, copy=False)
 
     def _one_run(self, Xs, k, w, rng, space, init_centers):
         progress = _verbose_printer() if self.verbose else None
@@ -511,7 +511,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
             C0 = random_rows(Xs, k, rng, sample_weight=w)
         else:
             C0 = kmeans_plusplus(Xs, k, rng, sample_weight=w, n_threads=self.n_threads)
-        C0 = space.project(np.asarray(C0, dtype=np.float64))
+        C0 = space.project(np.asarray(C0, dtype=Xs.dtype))
         return lloyd(Xs, C0, progress=progress, **common)
 
     def _set_result(self, res, space, whitener, shift, dtype):

@@ -381,7 +381,9 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
     n_threads = _check_threads(n_threads)
     # unit weights are an empty array (no O(n) allocation)
     w = _weights(sample_weight, n) if with_stats and sample_weight is not None else np.ones(0)
-    c_sq = np.einsum("ij,ij->i", C.astype(np.float64), C.astype(np.float64))
+    C64 = C.astype(np.float64, copy=False)
+    c_sq = np.einsum("ij,ij->i", C64, C64)
+    del C64
     dense_l2 = not sparse and metric == "sqeuclidean"
     if dense_l2:
         # [X, 1] @ CaT = |c|^2/2 - x.c : argmin of it is the nearest codeword
@@ -393,9 +395,13 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
     codes = np.empty(n, dtype=np.int64)
     dist = np.empty(n, dtype=X.dtype)
 
+    # CSR rows can be very wide (a vocabulary): their per-codeword sums are added in one
+    # sequential pass after the assignment instead of one k x d buffer per block
+    block_sums = with_stats and not sparse
+
     def block(start):
         stop = min(start + BLOCK_ROWS, n)
-        sums = np.zeros((k, d) if with_stats else (0, d), dtype=np.float64)
+        sums = np.zeros((k, d) if block_sums else (0, d), dtype=np.float64)
         counts = np.zeros(k if with_stats else 0, dtype=np.float64)
         sse = np.zeros(k if with_stats else 0, dtype=np.float64)
         for s in range(start, stop, chunk_rows):
@@ -414,7 +420,7 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
                 a, b = X.indptr[s], X.indptr[e]
                 _sparse_chunk(
                     X.indptr[s : e + 1] - a, X.indices[a:b], X.data[a:b], CT, c_sq, C,
-                    ws, codes[s:e], dist[s:e], sums, counts, sse, with_stats,
+                    ws, codes[s:e], dist[s:e], counts, sse, with_stats,
                 )
             else:
                 _l1_chunk(X[s:e], C, ws, codes[s:e], dist[s:e], sums, counts, sse, with_stats)
@@ -426,9 +432,12 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
     with _blas_single_thread():
         for part in _map_ordered(block, list(range(0, n, BLOCK_ROWS)), n_threads):
             if with_stats:  # in block order: the same sums whatever the number of threads
-                sums += part[0]
+                if block_sums:
+                    sums += part[0]
                 counts += part[1]
                 sse += part[2]
+    if with_stats and sparse:
+        _sparse_sums(X.indptr, X.indices, X.data, codes, w, sums)
     return codes, dist, (AssignStats(sums, counts, sse) if with_stats else None)
 
 
@@ -462,8 +471,7 @@ def _dense_finish(X, C, codes, w, dist, sums, counts, sse, with_stats):
 
 
 @numba.njit(nogil=True, cache=True)
-def _sparse_chunk(indptr, indices, data, CT, c_sq, C, w, codes, dist, sums, counts, sse,
-                  with_stats):
+def _sparse_chunk(indptr, indices, data, CT, c_sq, C, w, codes, dist, counts, sse, with_stats):
     n = indptr.shape[0] - 1
     k = CT.shape[1]
     g = np.empty(k, dtype=np.float64)
@@ -492,8 +500,16 @@ def _sparse_chunk(indptr, indices, data, CT, c_sq, C, w, codes, dist, sums, coun
             wi = w[i] if w.shape[0] else 1.0
             counts[bj] += wi
             sse[bj] += wi * s
-            for p in range(indptr[i], indptr[i + 1]):
-                sums[bj, indices[p]] += wi * data[p]
+
+
+@numba.njit(nogil=True, cache=True)
+def _sparse_sums(indptr, indices, data, codes, w, sums):
+    n = indptr.shape[0] - 1
+    for i in range(n):
+        c = codes[i]
+        wi = w[i] if w.shape[0] else 1.0
+        for p in range(indptr[i], indptr[i + 1]):
+            sums[c, indices[p]] += wi * data[p]
 
 
 @numba.njit(nogil=True, cache=True)

@@ -37,17 +37,20 @@ EMPTY_POLICIES = ("split", "relocate", "error")
 
 
 def _mean_update(stats, centers, X, codes, w):
-    out = centers.astype(np.float64, copy=True)
+    # in place on the float64 sums (no k x d temporaries: codebooks of text are wide)
+    out = stats.sums
     nz = stats.counts > 0
-    out[nz] = stats.sums[nz] / stats.counts[nz, None]
+    np.divide(out, stats.counts[:, None], out=out, where=nz[:, None])
+    out[~nz] = centers[~nz]
     return out
 
 
 def _spherical_update(stats, centers, X, codes, w):
-    out = centers.astype(np.float64, copy=True)
-    norms = np.linalg.norm(stats.sums, axis=1)
+    out = stats.sums
+    norms = np.sqrt(np.einsum("ij,ij->i", out, out))
     nz = (stats.counts > 0) & (norms > 0)
-    out[nz] = stats.sums[nz] / norms[nz, None]
+    np.divide(out, norms[:, None], out=out, where=nz[:, None])
+    out[~nz] = centers[~nz]
     return out
 
 

@@ -71,10 +71,36 @@ class CosineSpace(EuclideanSpace):
     update = "spherical"
 
     def to_training(self, X, *, whitener=None, fit=False, sample_weight=None):
+        if _unit_rows(X):  # TF-IDF rows already have unit length: no copy
+            return X, None
         return normalize(X, norm="l2", copy=True), None
 
     def project(self, C):
         return normalize(np.asarray(C, dtype=np.float64), norm="l2")
+
+
+def _unit_rows(X, rtol=1e-6):
+    """True when every row has L2 norm 1 (or 0); reads ``X`` in blocks, never copies it whole."""
+    step = 65536
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        for start in range(0, X.shape[0], step):
+            lo, hi = X.indptr[start], X.indptr[min(start + step, X.shape[0])]
+            starts = X.indptr[start : start + step + 1]
+            filled = np.diff(starts) > 0
+            if not filled.any():
+                continue
+            sq = np.add.reduceat(np.square(X.data[lo:hi], dtype=np.float64),
+                                 starts[:-1][filled] - lo)
+            if not np.all(np.abs(sq - 1.0) <= 2 * rtol):
+                return False
+        return True
+    for start in range(0, X.shape[0], step):
+        sq = np.einsum("ij,ij->i", X[start : start + step], X[start : start + step],
+                       dtype=np.float64)
+        if not np.all((np.abs(sq - 1.0) <= 2 * rtol) | (sq == 0.0)):
+            return False
+    return True
 
 
 _SPACES = {"euclidean": EuclideanSpace, "sqeuclidean": EuclideanSpace, "cosine": CosineSpace}
