@@ -117,9 +117,10 @@ def main(argv=None):
     best = min([best] + [r["J"] for r in rows])
     print(f"\nbest known distortion {best:.5f} (Lloyd from the true means: {ref.distortion_:.5f})")
     print(f"one assignment pass (= one Lloyd iteration, same codebook): in-memory {it_mem:.3f} s, "
-          f"Dask {it_dask:.3f} s, ratio {it_dask / it_mem:.2f}x\n")
+          f"Dask {it_dask:.3f} s, ratio {it_dask / it_mem:.2f}x")
+    print("(total/it below includes seeding and, for dask-ml, its initialisation)\n")
     base = next((r for r in rows if r["name"].startswith("Dask")), rows[0])
-    print(f"{'method':32s} {'iter':>5s} {'s/iter':>8s} {'total s':>8s} {'vs Dask':>8s} "
+    print(f"{'method':32s} {'iter':>5s} {'total/it':>8s} {'total s':>8s} {'vs Dask':>8s} "
           f"{'distortion':>11s} {'/ best':>7s}")
     for r in rows:
         print(f"{r['name']:32s} {r['n_iter']:5d} {r['per']:8.3f} {r['total']:8.1f} "
