@@ -34,8 +34,7 @@ Heavy modules are imported lazily, so ``import vqtoolkit`` stays fast.
 
 from __future__ import annotations
 
-import importlib
-
+from ._lazy import lazy_attributes
 from ._version import __version__
 from .errors import (
     DataNotFoundError,
@@ -76,14 +75,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'vqtoolkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())

@@ -35,7 +35,7 @@ from ._validation import (
     check_X,
 )
 from .errors import ParameterError
-from .lloyd import EMPTY_POLICIES, lbg, lloyd
+from .lloyd import EMPTY_POLICIES, lbg, lloyd, minibatch_step
 from .seeding import INIT_METHODS, kmeans_plusplus, random_rows
 from .spaces import get_space
 from .whitening import Whitener, resolve_whitener
@@ -228,13 +228,8 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         codes, dist, stats = kernels.assign_accumulate(
             Xs, C, sample_weight=w, metric=space.assign_metric, n_threads=self.n_threads
         )
-        counts = self._batch_counts + stats.counts
-        newC = C.astype(np.float64)
-        hit = stats.counts > 0
-        newC[hit] += (stats.sums[hit] - stats.counts[hit, None] * newC[hit]) / counts[hit, None]
-        if space.update == "spherical":
-            newC = space.project(newC)
-        never = np.flatnonzero(counts <= 0)
+        newC, counts, never = minibatch_step(C, self._batch_counts, stats,
+                                             spherical=space.update == "spherical")
         if never.size:  # keep exactly k codewords: move unused ones to far observations
             far = np.argsort(-dist.astype(np.float64), kind="stable")[: never.size]
             for j, i in zip(never, far):
@@ -545,9 +540,15 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
     def _fit_auto(self, X, sample_weight):
         from .selection import choose_k
 
+        if sample_weight is not None:
+            raise ParameterError(
+                "sample_weight is not supported with n_codewords='auto' (choose_k tests "
+                "unweighted clusters); pass an integer n_codewords, or repeat rows instead"
+            )
         options = self.selection if isinstance(self.selection, dict) else {
             "method": self.selection or "gmeans"
         }
+        options = {"whiten": self.whiten, "n_threads": self.n_threads, **options}
         result = choose_k(X, random_state=self.random_state, **options)
         fitted = result.codebook
         for key, value in vars(fitted).items():

@@ -31,7 +31,15 @@ from . import kernels
 from .errors import EmptyClusterError, ParameterError
 from .seeding import split_codewords
 
-__all__ = ["LloydResult", "lloyd", "lbg", "weighted_median", "UPDATES", "EMPTY_POLICIES"]
+__all__ = [
+    "LloydResult",
+    "lloyd",
+    "lbg",
+    "minibatch_step",
+    "weighted_median",
+    "UPDATES",
+    "EMPTY_POLICIES",
+]
 
 EMPTY_POLICIES = ("split", "relocate", "error")
 
@@ -266,3 +274,36 @@ def _fix_empty(X, C, empties, stats, dist, codes, policy, rng, it, k):
         sse[j] = sse[big]
         counts[j] = counts[big] = counts[big] / 2
     return C
+
+
+def minibatch_step(C, batch_counts, stats, *, spherical=False):
+    """One mini-batch update with exact running means (Sculley 2010, rate ``1 / count``).
+
+    Parameters
+    ----------
+    C : ndarray of shape (n_codewords, n_features)
+        Current codewords.
+    batch_counts : ndarray of shape (n_codewords,)
+        Weight assigned to each codeword by all earlier batches.
+    stats : AssignStats
+        Sums and counts of this batch against ``C``.
+    spherical : bool
+        Project the codewords back to unit length (spherical k-means).
+
+    Returns
+    -------
+    new_C : ndarray of shape (n_codewords, n_features), float64
+        Each codeword the mean of every observation ever assigned to it.
+    counts : ndarray of shape (n_codewords,)
+        Updated total weights.
+    never : ndarray of int
+        Codewords that have never had an observation (the caller moves them).
+    """
+    counts = batch_counts + stats.counts
+    new_C = np.array(C, dtype=np.float64)
+    hit = stats.counts > 0
+    new_C[hit] += (stats.sums[hit] - stats.counts[hit, None] * new_C[hit]) / counts[hit, None]
+    if spherical:
+        norms = np.linalg.norm(new_C, axis=1)
+        new_C = np.divide(new_C, norms[:, None], out=new_C, where=norms[:, None] > 0)
+    return new_C, counts, np.flatnonzero(counts <= 0)

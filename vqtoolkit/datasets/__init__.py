@@ -7,8 +7,7 @@ naming every folder they looked in and where the data set can be obtained.
 
 from __future__ import annotations
 
-import importlib
-
+from .._lazy import lazy_attributes
 from ._home import data_home, find_dataset
 
 _LAZY = {
@@ -28,14 +27,4 @@ _LAZY = {
 __all__ = ["data_home", "find_dataset", *_LAZY]
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'vqtoolkit.datasets' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())

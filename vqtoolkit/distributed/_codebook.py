@@ -8,6 +8,7 @@ from .. import kernels
 from .._validation import check_fitted, check_random_state
 from ..codebook import canonical_order
 from ..errors import ParameterError
+from ..lloyd import minibatch_step
 from ..seeding import kmeans_plusplus
 from ..spaces import CosineSpace, EuclideanSpace, get_space
 from ..whitening import resolve_whitener
@@ -116,13 +117,8 @@ def partial_fit(est, X, sample_weight=None):
     C = C.astype(X.dtype)
     steps, total = blocks.run(C, space.assign_metric, est.n_threads or 1)
     stats = total.stats
-    counts = est._batch_counts + stats.counts
-    newC = C.astype(np.float64)
-    hit = stats.counts > 0
-    newC[hit] += (stats.sums[hit] - stats.counts[hit, None] * newC[hit]) / counts[hit, None]
-    if space.update == "spherical":
-        newC = space.project(newC)
-    never = np.flatnonzero(counts <= 0)
+    newC, counts, never = minibatch_step(C, est._batch_counts, stats,
+                                         spherical=space.update == "spherical")
     if never.size:  # keep exactly k codewords: move unused ones to far observations
         newC[never] = blocks.take(blocks.farthest(steps, never.size))
     del steps, blocks
