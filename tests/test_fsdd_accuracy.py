@@ -44,9 +44,11 @@ def test_fsdd_digits_speaker_dependent(common):
 
 
 def test_fsdd_digits_unseen_speaker(common):
-    # Measured 0.889 (mean of the six rotations): BELOW the 0.92 target of the
-    # issue; pinned here so that it does not regress (see docs_sections/matching.md).
+    # Target 0.92 (mean of the six rotations). Measured 0.953 with adapt='affine'
+    # (all of the held-out speaker's utterances as one unlabelled batch); 0.889
+    # without adaptation. See docs_sections/matching.md.
     settings = common.DIGIT_UNSEEN
+    assert settings["adapt"] == "affine"
     fs = common.fsdd_features(settings["mfcc"], n_jobs=2, progress=False)
     utts, dig, spk = fs.utterances(), fs.labels("digit"), fs.labels("speaker")
     accs = []
@@ -56,7 +58,8 @@ def test_fsdd_digits_unseen_speaker(common):
                                   common.pick(utts, held), seed=0)
         accs.append(np.mean(pred == dig[held]))
     assert len(accs) == 6
-    assert np.mean(accs) >= 0.88
+    assert np.mean(accs) >= 0.945
+    assert min(accs) >= 0.79  # george, the hardest speaker: 0.804
 
 
 def test_japanese_vowels_speaker_identification(common, require_data):

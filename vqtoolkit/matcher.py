@@ -17,6 +17,16 @@ Inputs are either lists of per-utterance feature matrices, a
 with an :class:`~vqtoolkit.features.audio.MFCCExtractor` given as ``features``;
 a saved matcher keeps its feature settings, so it scores new audio files
 directly after :func:`vqtoolkit.load`.
+
+Speaker adaptation (``score(X, adapt="affine")``): when every utterance of a
+batch comes from one new speaker (or one new channel), one affine map of the
+codeword space, ``c -> c A + b`` shared by all class codebooks, is fitted to the
+batch without labels, by alternating decisions and least squares (a VQ form of
+MLLR, Leggetter & Woodland 1995): score with the mapped codebooks, take each
+utterance's winning class, pair every frame with its nearest codeword of that
+class, and refit ``A, b`` to map those codewords onto the frames. Because the
+map is shared, it moves the codebooks towards the speaker without favouring a
+class.
 """
 
 from __future__ import annotations
@@ -33,10 +43,13 @@ from .codebook import Codebook, _json_params
 from .errors import FileFormatError, ParameterError
 from .whitening import Whitener, resolve_whitener
 
-__all__ = ["Matcher", "MatchScores", "VerificationResult", "NORMALIZATIONS"]
+__all__ = ["Matcher", "MatchScores", "VerificationResult", "NORMALIZATIONS", "ADAPTATIONS"]
 
 #: Score normalisations of :meth:`MatchScores.normalized` (lower is better for all).
 NORMALIZATIONS = (None, "min", "cohort", "zscore")
+
+#: Test-time adaptations of :meth:`Matcher.score` (see the module docstring).
+ADAPTATIONS = (None, "affine")
 
 
 @dataclass(frozen=True)
@@ -53,11 +66,17 @@ class MatchScores:
     frame_distances : tuple of ndarray of shape (n_frames_i, n_classes), or None
         Squared distance of every frame to its nearest codeword of every
         class, one matrix per utterance (only when asked for).
+    transform : tuple (A, b) or None
+        With ``adapt='affine'``: the fitted map ``c -> c @ A + b`` of the
+        (whitened) codewords, ``A`` of shape (n_features, n_features), ``b`` of
+        shape (n_features,), float64; the distortions are against the mapped
+        codebooks. ``None`` without adaptation.
     """
 
     distortion: np.ndarray
     classes: np.ndarray
     frame_distances: tuple | None = None
+    transform: tuple | None = None
 
     def predict(self) -> np.ndarray:
         """Class of lowest distortion for each utterance: ndarray of shape (n_utterances,)."""
@@ -239,7 +258,7 @@ class Matcher(BaseEstimator):
 
     # ---------------------------------------------------------------- inference
 
-    def score(self, X, *, per_frame=False) -> MatchScores:
+    def score(self, X, *, per_frame=False, adapt=None, adapt_iter=4) -> MatchScores:
         """Distortion of each utterance against every class codebook.
 
         Unlike scikit-learn's ``score(X, y)``, this returns the score matrix;
@@ -250,12 +269,24 @@ class Matcher(BaseEstimator):
         X : list of ndarray of shape (n_frames_i, n_features), FeatureSet, or list of paths
         per_frame : bool
             Also return every frame's squared distance to every class codebook.
+        adapt : {None, 'affine'}
+            ``'affine'``: first fit one affine map of all codebooks to the
+            batch ``X`` without labels (see the module docstring), then score
+            against the mapped codebooks. Use it when all of ``X`` comes from
+            one speaker or channel unseen in training, with enough frames to
+            fit ``n_features * (n_features + 1)`` numbers (hundreds of
+            utterances work best; the result depends on the whole batch).
+        adapt_iter : int
+            Decision / least-squares rounds of the adaptation.
 
         Returns
         -------
         MatchScores
         """
         check_fitted(self, "codebooks_")
+        if adapt not in ADAPTATIONS:
+            raise ParameterError(f"adapt={adapt!r} is not one of {ADAPTATIONS}")
+        adapt_iter = check_positive_int(adapt_iter, "adapt_iter")
         utts = self._utterances(X, "Matcher.score")
         lens = np.array([u.shape[0] for u in utts])
         Xall = np.concatenate(utts)
@@ -266,27 +297,69 @@ class Matcher(BaseEstimator):
             )
         Xw = self.whitener_.transform(Xall) if self.whitener_ is not None else Xall
         Xw = np.ascontiguousarray(Xw)
+        books = [cb.codebook_.astype(np.float64) for cb in self.codebooks_]
+        transform = None
+        if adapt == "affine":
+            transform = self._fit_affine(Xw, lens, books, adapt_iter)
+            A, b = transform
+            books = [C @ A + b for C in books]
+        D, frames, _ = self._distortions(Xw, lens, books, per_frame=per_frame)
+        split = tuple(np.split(frames, np.cumsum(lens)[:-1])) if per_frame else None
+        return MatchScores(D, self.classes_.copy(), split, transform)
+
+    def _distortions(self, Xw, lens, books, *, per_frame=False, codes=False):
+        """Per-utterance distortions ``D`` and optionally per-frame distances / nearest codewords."""
         starts = np.r_[0, np.cumsum(lens)[:-1]]
-        D = np.empty((len(utts), self.classes_.size))
-        frames = np.empty((Xw.shape[0], self.classes_.size)) if per_frame else None
-        for j in _bar(range(self.classes_.size), self.progress, "scoring"):
-            C = np.ascontiguousarray(self.codebooks_[j].codebook_, dtype=Xw.dtype)
-            _, dist = kernels.assign(Xw, C, n_threads=self.n_threads)
+        D = np.empty((lens.size, len(books)))
+        frames = np.empty((Xw.shape[0], len(books))) if per_frame else None
+        labels = np.empty((Xw.shape[0], len(books)), dtype=np.int64) if codes else None
+        for j in _bar(range(len(books)), self.progress, "scoring"):
+            C = np.ascontiguousarray(books[j], dtype=Xw.dtype)
+            lab, dist = kernels.assign(Xw, C, n_threads=self.n_threads)
             dist = dist.astype(np.float64)
             D[:, j] = np.add.reduceat(dist, starts) / lens
             if per_frame:
                 frames[:, j] = dist
-        split = tuple(np.split(frames, np.cumsum(lens)[:-1])) if per_frame else None
-        return MatchScores(D, self.classes_.copy(), split)
+            if codes:
+                labels[:, j] = lab
+        return D, frames, labels
 
-    def predict(self, X) -> np.ndarray:
+    def _fit_affine(self, Xw, lens, books, n_iter):
+        """``(A, b)`` mapping every codebook onto the frames ``Xw`` (decision-directed least squares)."""
+        p = Xw.shape[1]
+        if Xw.shape[0] <= p + 1:
+            raise ParameterError(
+                f"adapt='affine' needs more than n_features + 1 = {p + 1} frames in the batch, "
+                f"got {Xw.shape[0]}"
+            )
+        offsets = np.r_[0, np.cumsum([C.shape[0] for C in books])[:-1]]
+        stacked = np.concatenate(books)
+        utt = np.repeat(np.arange(lens.size), lens)
+        target = Xw.astype(np.float64)
+        A, b = np.eye(p), np.zeros(p)
+        for _ in range(n_iter):
+            D, _, codes = self._distortions(Xw, lens, [C @ A + b for C in books], codes=True)
+            best = np.argmin(D, axis=1)[utt]  # each frame's utterance's winning class
+            src = stacked[offsets[best] + codes[np.arange(best.size), best]]
+            Z = np.c_[src, np.ones(src.shape[0])]
+            W = np.linalg.lstsq(Z, target, rcond=None)[0]
+            A, b = W[:p], W[p]
+        return A, b
+
+    def predict(self, X, *, adapt=None) -> np.ndarray:
         """Class of lowest distortion for each utterance.
+
+        Parameters
+        ----------
+        X : list of ndarray, FeatureSet, or list of paths
+        adapt : {None, 'affine'}
+            See :meth:`score`.
 
         Returns
         -------
         ndarray of shape (n_utterances,)
         """
-        return self.score(X).predict()
+        return self.score(X, adapt=adapt).predict()
 
     def top_n(self, X, n=3) -> np.ndarray:
         """The ``n`` best classes for each utterance, best first.
