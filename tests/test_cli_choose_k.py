@@ -54,6 +54,14 @@ def test_gmeans_table_and_output(tmp_path, X, capsys):
     assert load(out).codebook_.shape == (3, 2)
 
 
+def test_gmeans_split_test_options(tmp_path, X, capsys):
+    p = str(_write(tmp_path, X, "npy"))
+    assert main(["choose-k", p, "--split-test", "ad", "-q"]) == 0
+    assert "method=gmeans: k = 3" in capsys.readouterr().out
+    assert main(["choose-k", p, "--dip-alpha", "0", "-q"]) == 2
+    assert "dip_alpha=0.0 must be a number strictly between" in capsys.readouterr().err
+
+
 def test_curve_method_with_range(tmp_path, X, capsys):
     rc = main(["choose-k", str(_write(tmp_path, X, "csv")), "--method", "silhouette",
                "--k-min", "2", "--k-max", "6", "-q"])

@@ -35,7 +35,12 @@ def register(subparsers) -> None:
     p.add_argument("--k-min", type=int, default=None, help="smallest k (default 1)")
     p.add_argument("--k-max", type=int, default=None,
                    help="largest k (default 30 for curves, n/8 for G-means/X-means)")
-    p.add_argument("--alpha", type=float, default=1e-4, help="G-means significance level")
+    p.add_argument("--alpha", type=float, default=1e-4,
+                   help="G-means Anderson-Darling significance level (default 1e-4)")
+    p.add_argument("--split-test", default="ad+dip", choices=("ad+dip", "ad"),
+                   help="G-means split rule: normality and dip test with a final merge (default), "
+                        "or Hamerly & Elkan's normality test alone")
+    p.add_argument("--dip-alpha", type=float, default=0.05, help="G-means dip test level (default 0.05)")
     p.add_argument("--whiten", default=None, choices=("scale", "standard", "pca", "zca"))
     p.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
     p.add_argument("-o", "--output", default=None, help="save the chosen codebook (.npz)")
@@ -60,7 +65,8 @@ def run(args) -> int:
 
             raise ParameterError(f"--k-min={lo} is larger than --k-max={hi}")
     result = choose_k(X, method=args.method, k_range=k_range, alpha=args.alpha,
-                      whiten=args.whiten, random_state=args.seed, progress=not args.quiet)
+                      split_test=args.split_test, dip_alpha=args.dip_alpha, whiten=args.whiten,
+                      random_state=args.seed, progress=not args.quiet)
     print(f"# {args.features}: {X.shape[0]} observations x {X.shape[1]} features")
     print(result.table())
     if args.output:

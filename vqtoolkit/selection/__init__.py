@@ -10,18 +10,24 @@ Calinski–Harabasz, Davies–Bouldin) or the split history (G-means, X-means).
     split while the projection of its members on the direction between its
     two 2-means children fails an Anderson–Darling normality test at level
     ``alpha`` (critical value computed for any ``alpha``; see
-    :mod:`vqtoolkit.selection._normality`).
+    :mod:`vqtoolkit.selection._normality`). By default
+    (``split_test='ad+dip'``) a split must also be *real*: Hartigan's dip
+    test must reject unimodality of the same projection at level
+    ``dip_alpha`` (as dip-means, Kalogeratos & Likas 2012, uses the dip), and
+    neighbouring codewords whose joint members are unimodal are merged at the
+    end. ``split_test='ad'`` is the paper's rule.
 ``'xmeans'``
     Pelleg & Moore, "X-means" (ICML 2000): a cluster is split while the BIC of
     its two children beats its own; the round with the best global BIC wins.
 ``'elbow'``, ``'silhouette'``, ``'gap'``, ``'calinski_harabasz'``, ``'davies_bouldin'``
     One k-means fit per ``k`` in ``k_range``; see :mod:`vqtoolkit.selection._curves`.
 
-By default G-means and X-means split one cluster per round, the one that asks
-most strongly (largest ``A²`` over its critical value, largest BIC gain), and
-refine every codeword with Lloyd after each split: the paper splits every
-rejected cluster at once, which on data with many clusters leaves k-means in
-local optima with extra codewords (``max_splits=None`` restores it).
+``max_splits='auto'`` splits every cluster that asks in each round for
+``split_test='ad+dip'`` (the merge step cleans up), and one cluster per round,
+the one that asks most strongly (largest ``A²`` over its critical value,
+largest BIC gain), for ``split_test='ad'`` and X-means: without the dip guard
+and the merge, splitting every rejected cluster at once (the papers' way,
+``max_splits=None``) leaves k-means in local optima with extra codewords.
 """
 
 from __future__ import annotations
@@ -44,7 +50,8 @@ from ._curves import (
     sweep,
 )
 from ._normality import NormalityTest, ad_critical_value, ad_pvalue, anderson_darling_normal
-from ._splitting import SplitRecord, bic, gmeans, xmeans
+from ._splitting import SPLIT_TESTS, SplitRecord, bic, gmeans, xmeans
+from ._unimodality import DipTest, dip_pvalue, dip_statistic, dip_test
 
 __all__ = [
     "choose_k",
@@ -55,6 +62,10 @@ __all__ = [
     "ad_pvalue",
     "ad_critical_value",
     "NormalityTest",
+    "dip_test",
+    "dip_statistic",
+    "dip_pvalue",
+    "DipTest",
     "bic",
 ]
 
@@ -89,7 +100,8 @@ class SelectionResult:
     criterion : str
         ``'distortion'``, ``'silhouette'``, ``'gap'``, ``'calinski_harabasz'``,
         ``'davies_bouldin'``, ``'bic'`` (global BIC after each X-means round)
-        or ``'splits'`` (clusters split in each G-means round).
+        or ``'splits'`` (clusters split in each G-means round; a last
+        negative entry counts the codewords removed by the merge step).
     history : tuple of SplitRecord
         Every split test made (G-means / X-means); empty for curves.
     errors : ndarray of shape (n_points,) or None
@@ -116,8 +128,9 @@ class SelectionResult:
         return "\n".join(lines)
 
 
-def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, max_splits=1, sample_size=2000,
-             n_refs=10, whiten=None, n_threads=None, random_state=None, progress=False):
+def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip", dip_alpha=0.05,
+             max_splits="auto", sample_size=2000, n_refs=10, whiten=None, n_threads=None,
+             random_state=None, progress=False):
     """Choose the number of codewords for ``X`` and fit the codebook.
 
     Parameters
@@ -132,10 +145,17 @@ def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, max_splits=1, samp
         from one cluster its BIC rarely splits a 2-D layout of many clusters,
         since halving a uniform-looking cloud does not halve its variance).
     alpha : float in (0, 1), default=1e-4
-        G-means significance level (Hamerly & Elkan use 1e-4).
-    max_splits : int or None, default=1
+        G-means: Anderson–Darling significance level (Hamerly & Elkan use 1e-4).
+    split_test : {'ad+dip', 'ad'}, default='ad+dip'
+        G-means: ``'ad'`` splits when the Anderson–Darling test rejects
+        normality (the paper); ``'ad+dip'`` also needs the dip test to reject
+        unimodality at ``dip_alpha`` and merges unimodal neighbours at the end.
+    dip_alpha : float in (0, 1), default=0.05
+        G-means with ``split_test='ad+dip'``: dip test level.
+    max_splits : 'auto', int or None, default='auto'
         G-means / X-means: clusters split per round (``None``: every one that
-        asks, as in the papers).
+        asks, as in the papers; ``'auto'``: ``None`` for G-means with
+        ``'ad+dip'``, 1 otherwise).
     sample_size : int, default=2000
         Silhouette: rows sampled when ``n_samples`` is larger.
     n_refs : int, default=10
@@ -171,12 +191,17 @@ def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, max_splits=1, samp
     tick = bar.update
     try:
         if method in ("gmeans", "xmeans"):
+            if method == "gmeans":
+                _check_split_test(split_test)
+            auto = None if method == "gmeans" and split_test == "ad+dip" else 1
             kwargs = dict(k_min=int(ks[0]), k_max=int(ks[-1]), rng=rng, n_threads=n_threads,
-                          max_splits=_check_max_splits(max_splits),
+                          max_splits=_check_max_splits(max_splits, auto),
                           progress=lambda k: tick(1))
             if method == "gmeans":
                 _check_alpha(alpha)
-                grown = gmeans(Xw, alpha=float(alpha), **kwargs)
+                _check_alpha(dip_alpha, "dip_alpha")
+                grown = gmeans(Xw, alpha=float(alpha), split_test=split_test,
+                               dip_alpha=float(dip_alpha), **kwargs)
             else:
                 grown = xmeans(Xw, **kwargs)
             centers = grown.centers
@@ -263,12 +288,19 @@ def _k_values(k_range, method, n):
     return ks.astype(np.int64)
 
 
-def _check_alpha(alpha):
+def _check_alpha(alpha, name="alpha"):
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
-        raise ParameterError(f"alpha={alpha!r} must be a number strictly between 0 and 1")
+        raise ParameterError(f"{name}={alpha!r} must be a number strictly between 0 and 1")
 
 
-def _check_max_splits(value):
+def _check_split_test(split_test):
+    if split_test not in SPLIT_TESTS:
+        raise ParameterError(f"split_test={split_test!r} is not one of {SPLIT_TESTS}")
+
+
+def _check_max_splits(value, auto):
+    if isinstance(value, str) and value == "auto":
+        return auto
     if value is None:
         return None
     return check_positive_int(value, "max_splits")

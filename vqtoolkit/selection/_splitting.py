@@ -10,13 +10,22 @@ Both start from ``k_min`` codewords and repeat one *round*:
 
    * G-means: project ``X_j`` on ``v = c₁ - c₂`` and test the projection for
      normality with the Anderson–Darling test at level ``alpha``; split when
-     normality is rejected;
+     normality is rejected (``split_test='ad'``, the paper's rule) and, with
+     ``split_test='ad+dip'``, only if Hartigan's dip test also rejects
+     unimodality of the projection at level ``dip_alpha``: a cluster that is
+     merely not Gaussian (heavy tails, skew, flat top) but has one mode is
+     kept whole;
    * X-means: split when the Bayesian information criterion of the two
      children on ``X_j`` beats that of the parent;
 
 3. refine all codewords together with Lloyd on the whole data.
 
-Rounds stop when no codeword splits or ``k_max`` is reached. All distances go
+Rounds stop when no codeword splits or ``k_max`` is reached. With
+``split_test='ad+dip'`` a last *merge* step follows: every codeword and its
+nearest neighbour are merged when the members of both, projected on the line
+through the two codewords, pass the dip test (one mode), closest pairs first,
+then Lloyd again, until no pair merges. It undoes the extra codewords that
+splitting many clusters at once leaves in local optima of k-means. All distances go
 through :mod:`vqtoolkit.kernels` (via :func:`vqtoolkit.lloyd.lloyd`).
 """
 
@@ -26,11 +35,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import kernels
 from ..lloyd import lloyd
 from ..seeding import kmeans_plusplus
 from ._normality import _factor, _statistic, ad_critical_value, ad_pvalue
+from ._unimodality import dip_pvalue, dip_statistic
 
-__all__ = ["SplitRecord", "gmeans", "xmeans", "bic"]
+__all__ = ["SplitRecord", "gmeans", "xmeans", "bic", "SPLIT_TESTS"]
+
+SPLIT_TESTS = ("ad+dip", "ad")
 
 MIN_SPLIT_SIZE = 8  # smallest cluster that is tested (the A-D formulas start at n = 8)
 
@@ -56,6 +69,10 @@ class SplitRecord:
     pvalue : float
         G-means: Anderson–Darling p-value; X-means: NaN.
     split : bool
+    dip_pvalue : float
+        G-means with ``split_test='ad+dip'``: p-value of the dip test of the
+        projection (computed only when the Anderson–Darling test rejects);
+        NaN otherwise.
     """
 
     round: int
@@ -66,6 +83,7 @@ class SplitRecord:
     threshold: float
     pvalue: float
     split: bool
+    dip_pvalue: float = np.nan
 
 
 @dataclass(frozen=True)
@@ -76,15 +94,30 @@ class GrowthResult:
     score_per_round: np.ndarray
 
 
-def gmeans(X, *, alpha, k_min, k_max, rng, n_threads=None, max_iter=300, tol=1e-4, progress=None,
-           max_splits=None):
-    """G-means: split while the projection on the split direction is not normal.
+def gmeans(X, *, alpha, k_min, k_max, rng, split_test="ad+dip", dip_alpha=0.05, n_threads=None,
+           max_iter=300, tol=1e-4, progress=None, max_splits=None):
+    """G-means: split while the projection on the split direction is not normal (and not unimodal).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    alpha : float
+        Anderson–Darling level.
+    split_test : {'ad+dip', 'ad'}
+        ``'ad'`` is Hamerly & Elkan's rule; ``'ad+dip'`` also asks the dip
+        test to reject unimodality at ``dip_alpha``, and merges unimodal
+        neighbour pairs at the end (see the module docstring).
+    max_splits : int or None
+        Clusters split per round (``None``: every one that asks).
 
     Returns
     -------
     GrowthResult
-        ``score_per_round`` holds the number of splits of each round.
+        ``score_per_round`` holds the number of splits of each round; the
+        merge step, if it merged anything, adds a last entry with minus the
+        number of merges.
     """
+    use_dip = split_test == "ad+dip"
 
     def decide(rows, parent, children, codes, rnd, k, j):
         v = children[0] - children[1]
@@ -95,11 +128,17 @@ def gmeans(X, *, alpha, k_min, k_max, rng, n_threads=None, max_iter=300, tol=1e-
         a2 = _statistic(proj)
         crit = ad_critical_value(alpha, rows.shape[0])
         p = ad_pvalue(a2 * _factor(rows.shape[0]))
-        return SplitRecord(rnd, k, j, rows.shape[0], a2, crit, p, a2 > crit)
+        split = a2 > crit
+        p_dip = np.nan
+        if split and use_dip:
+            p_dip = dip_pvalue(dip_statistic(proj), proj.shape[0])
+            split = p_dip < dip_alpha
+        return SplitRecord(rnd, k, j, rows.shape[0], a2, crit, p, split, p_dip)
 
+    merge = (lambda res, common: _merge_unimodal(X, res, dip_alpha, common)) if use_dip else None
     return _grow(X, decide, k_min=k_min, k_max=k_max, rng=rng, n_threads=n_threads,
                  max_iter=max_iter, tol=tol, progress=progress, score=None,
-                 max_splits=max_splits)
+                 max_splits=max_splits, merge=merge)
 
 
 def xmeans(X, *, k_min, k_max, rng, n_threads=None, max_iter=300, tol=1e-4, progress=None,
@@ -162,7 +201,7 @@ def bic(codes, sq_distances, n_features):
 
 
 def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, score,
-          max_splits):
+          max_splits, merge=None):
     common = dict(max_iter=max_iter, tol=tol, rng=rng, n_threads=n_threads)
     C0 = kmeans_plusplus(X, k_min, rng, n_threads=n_threads)
     res = lloyd(X, C0, **common)
@@ -207,6 +246,12 @@ def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, s
         snapshots.append(res.centers)
         if progress is not None:
             progress(res.centers.shape[0])
+    if merge is not None:
+        k_grown = res.centers.shape[0]
+        res = merge(res, common)
+        if res.centers.shape[0] < k_grown:
+            ks.append(res.centers.shape[0])
+            scores.append(float(res.centers.shape[0] - k_grown))
     if score == "bic":
         best = int(np.argmax(scores))
         centers = snapshots[best]
@@ -214,6 +259,45 @@ def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, s
         centers = res.centers
     return GrowthResult(np.asarray(centers), tuple(history), np.asarray(ks),
                         np.asarray(scores, dtype=np.float64))
+
+
+def _merge_unimodal(X, res, dip_alpha, common):
+    """Merge each codeword with its nearest neighbour while their joint members look unimodal.
+
+    Each pass takes the pairs (codeword, nearest codeword), closest first, each
+    codeword in at most one pair; a pair merges when the dip test does not
+    reject unimodality of the members of both projected on the line through
+    the two codewords. Merged pairs are replaced by their weighted mean and
+    every codeword is refined with Lloyd; passes repeat until nothing merges.
+    """
+    while res.centers.shape[0] >= 2:
+        C = res.centers.astype(np.float64)
+        k = C.shape[0]
+        D = kernels.pairwise_sq_distances(C, C)
+        np.fill_diagonal(D, np.inf)
+        nearest = np.argmin(D, axis=1)
+        pairs = sorted({(min(i, int(j)), max(i, int(j))) for i, j in enumerate(nearest)},
+                       key=lambda t: (D[t], t))
+        used = set()
+        merged = []
+        for i, j in pairs:
+            if i in used or j in used:
+                continue
+            rows = np.asarray(X[(res.codes == i) | (res.codes == j)], dtype=np.float64)
+            if rows.shape[0] < MIN_SPLIT_SIZE:
+                continue
+            v = C[i] - C[j]
+            proj = rows @ v
+            if dip_pvalue(dip_statistic(proj), proj.shape[0]) >= dip_alpha:
+                used.update((i, j))
+                merged.append((i, j))
+        if not merged:
+            break
+        w = res.counts
+        keep = [C[c] for c in range(k) if c not in used]
+        joined = [(C[i] * w[i] + C[j] * w[j]) / max(w[i] + w[j], 1e-300) for i, j in merged]
+        res = lloyd(X, np.vstack(keep + joined).astype(X.dtype), **common)
+    return res
 
 
 def _strength(rec):
