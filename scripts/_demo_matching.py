@@ -67,7 +67,8 @@ def run(*, out, seed=0):
         print(f"{task:<8} {ntr:>6} {nte:>5} {k:>4} {acc:>9.4f} {eer:>7.4f}")
     y_true, y_pred = results["digit"]
     conf = ev.confusion_matrix(y_true, y_pred)
-    (out / "confusion_digits.json").write_text(json.dumps(conf.to_dict(), indent=1) + "\n")
+    record = {**conf.to_dict(), "title": f"{name} digits, speaker-dependent"}
+    (out / "confusion_digits.json").write_text(json.dumps(record, indent=1) + "\n")
     png = out / "confusion_digits.png"
     _plot(conf, png, f"{name}: digit recognition (accuracy {ev.accuracy(y_true, y_pred):.3f})")
     print(f"confusion matrix written to {out / 'confusion_digits.json'} and {png}")

@@ -49,11 +49,16 @@ def scatter(out, seed):
         rng = np.random.default_rng(seed)
         centers = rng.uniform(0, 1e5, size=(50, 2))
         X, k, name = np.vstack([rng.normal(c, 2e3, size=(150, 2)) for c in centers]), 50, "generated"
-    cb = vqtoolkit.Codebook(k, n_init=3, random_state=seed).fit(X)
-    print(f"{name}: {X.shape[0]:,} points, {k} codewords, distortion {cb.distortion_:.4g}")
+    # k is not given: G-means chooses it (the truth is 50)
+    choice = vqtoolkit.choose_k(X, method="gmeans", random_state=seed)
+    cb = choice.codebook
+    print(f"{name}: {X.shape[0]:,} points, G-means chose k = {choice.k} (truth {k}), "
+          f"distortion {cb.distortion_:.4g}")
     path = out / "clusters_a3.png"
-    plotting.plot_clusters(X, cb.labels_, codebook=cb,
-                           title=f"{name}: {X.shape[0]:,} points, {k} clusters (k-means)", path=path)
+    plotting.plot_clusters(
+        X, cb.labels_, codebook=cb, path=path,
+        title=f"{name}: {X.shape[0]:,} points, G-means chose {choice.k} clusters",
+    )
     return path
 
 
@@ -88,7 +93,8 @@ def confusion(out, seed):
         d = json.loads(found[0].read_text())
         print(f"confusion matrix from the matching section: {found[0]}")
         plotting.plot_confusion(np.asarray(d["counts"]), d["labels"],
-                                title=f"{found[0].stem}: accuracy {_acc(d['counts']):.3f}", path=path)
+                                title=f"{d.get('title', found[0].stem)}: accuracy "
+                                      f"{_acc(d['counts']):.3f}", path=path)
         return path
     X, y, _, name = _wine(seed)
     rng = np.random.default_rng(seed)
