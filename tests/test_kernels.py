@@ -98,12 +98,16 @@ def test_accumulate_matches_bincount(sparse):
     np.testing.assert_allclose(sums, ref, rtol=1e-6)
 
 
-@pytest.mark.parametrize("n", [1, 5, kernels.BLOCK_ROWS - 1, kernels.BLOCK_ROWS, kernels.BLOCK_ROWS + 1,
-                               2 * kernels.BLOCK_ROWS + 333])
-@pytest.mark.parametrize("chunk_rows", [None, 1, 7, 1000])
+_SIZES = [1, 5, kernels.BLOCK_ROWS - 1, kernels.BLOCK_ROWS, kernels.BLOCK_ROWS + 1,
+          2 * kernels.BLOCK_ROWS + 333]
+
+
+# one-row chunks only up to one block: over many blocks they are slow and add nothing
+@pytest.mark.parametrize(
+    ("n", "chunk_rows"),
+    [(n, c) for n in _SIZES for c in (None, 1, 7, 1000) if not (c == 1 and n > kernels.BLOCK_ROWS)],
+)
 def test_chunk_and_block_boundaries(n, chunk_rows):
-    if chunk_rows == 1 and n > kernels.BLOCK_ROWS:
-        pytest.skip("one-row chunks over many blocks are slow and add nothing")
     X, C = _data(n, 3, 4, np.float64, seed=n)
     codes, dist, stats = kernels.assign_accumulate(X, C, chunk_rows=chunk_rows, n_threads=2)
     ref_codes, ref_min, _ = _brute(X, C)
@@ -123,11 +127,9 @@ def test_single_codeword(sparse):
     assert stats.counts[0] == 300
 
 
-@pytest.mark.parametrize("metric", ["sqeuclidean", "cityblock"])
-@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize(("metric", "sparse"),
+                         [("sqeuclidean", False), ("sqeuclidean", True), ("cityblock", False)])
 def test_ties_go_to_the_lowest_index(metric, sparse):
-    if sparse and metric == "cityblock":
-        pytest.skip("cityblock is dense only")
     C = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 0.0]])
     X = np.array([[1.0, 0.0], [1.0, 1.0], [2.0, 0.0], [0.0, 1.0], [3.0, 1.0]])
     # hand-computed: equidistant rows pick the first codeword among the nearest
