@@ -102,6 +102,23 @@ def test_kmeanspp_on_a_sample_reaches_the_best_distortion(client):
     assert b.distortion_ <= best * (1 + 1e-3)
 
 
+def test_restarts_on_the_sample_reach_the_best_of_many_in_memory_runs(client):
+    """Overlapping mixture where one k-means++ run is stuck: n_init restarts run on the sample."""
+    import dask
+    from sklearn.cluster import KMeans
+
+    rng = np.random.RandomState(3)
+    means = rng.uniform(-6, 6, size=(24, 5))
+    X = (means[rng.randint(24, size=12000)] + rng.normal(size=(12000, 5))).astype(np.float32)
+    Xd = da.from_array(X, chunks=(3000, 5))
+    with dask.config.set({"vqtoolkit.init-sample-size": 3000}):
+        one = Codebook(24, random_state=0).fit(Xd)
+        many = Codebook(24, n_init=8, random_state=0).fit(Xd)
+    best = KMeans(24, n_init=20, random_state=0).fit(X).inertia_ / X.shape[0]
+    assert many.distortion_ <= one.distortion_
+    assert many.distortion_ <= best * 1.01
+
+
 def test_partial_fit_equals_in_memory(client):
     X = _mixture(seed=5)
     a, b = Codebook(4, random_state=0, whiten="standard"), Codebook(4, random_state=0,

@@ -8,7 +8,7 @@ from .. import kernels
 from .._validation import check_fitted, check_random_state
 from ..codebook import canonical_order
 from ..errors import ParameterError
-from ..lloyd import minibatch_step
+from ..lloyd import lloyd, minibatch_step
 from ..seeding import kmeans_plusplus
 from ..spaces import CosineSpace, EuclideanSpace, get_space
 from ..whitening import resolve_whitener
@@ -44,7 +44,9 @@ def fit(est, X, sample_weight=None):
                   update=space.update, metric=space.assign_metric, rng=rng,
                   n_threads=est.n_threads or 1)
     best = None
-    for _ in range(est._n_runs()):
+    sampled = init_centers is None and est.init == "k-means++" and n > _sample_size()
+    # on a sample, the n_init restarts run in memory (cheap); the best seeds one run here
+    for _ in range(1 if sampled else est._n_runs()):
         if init_centers is None and est.init == "lbg":
             mean = prep.training_mean(blocks)
             res = dask_lbg(blocks, k, mean, **common)
@@ -54,7 +56,8 @@ def fit(est, X, sample_weight=None):
             elif est.init == "random":
                 C0 = _random_rows(blocks, k, rng, w)
             else:
-                C0 = _kmeans_plusplus_sample(blocks, k, rng, w, est.n_threads)
+                C0 = _kmeans_plusplus_sample(blocks, k, rng, w, est.n_threads,
+                                             restarts=est._n_runs(), lloyd_options=common)
             C0 = space.project(np.asarray(C0, dtype=np.float64))
             res = dask_lloyd(blocks, C0, progress=progress, **common)
         if best is None or res.distortion < best.distortion:
@@ -238,19 +241,37 @@ def _random_rows(blocks, k, rng, w):
     return blocks.take(idx)
 
 
-def _kmeans_plusplus_sample(blocks, k, rng, w, n_threads):
-    """k-means++ on the whole data when it has at most ``INIT_SAMPLE_SIZE`` rows, else on a sample."""
+def _sample_size():
     import dask
 
+    return int(dask.config.get("vqtoolkit.init-sample-size", INIT_SAMPLE_SIZE))
+
+
+def _kmeans_plusplus_sample(blocks, k, rng, w, n_threads, *, restarts=1, lloyd_options=None):
+    """Seed codewords: k-means++ on the whole data when it has at most ``INIT_SAMPLE_SIZE`` rows.
+
+    Larger data: a uniform sample of that size is drawn, and ``restarts`` runs of
+    k-means++ followed by Lloyd on the sample (in memory, shared kernels) are made;
+    the codebook with the lowest distortion on the sample seeds the run on the cluster.
+    """
     n = blocks.shape[0]
-    m = int(dask.config.get("vqtoolkit.init-sample-size", INIT_SAMPLE_SIZE))
+    m = _sample_size()
     if m >= n:
         rows = np.arange(n)
     else:
         rows = np.sort(rng.choice(n, size=max(m, k), replace=False))
     sample = blocks.take(rows)
     ws = np.ones(rows.size) if w is None else np.asarray(w[rows].compute(), dtype=np.float64)
-    return kmeans_plusplus(sample, k, rng, sample_weight=ws, n_threads=n_threads)
+    if m >= n or lloyd_options is None:
+        return kmeans_plusplus(sample, k, rng, sample_weight=ws, n_threads=n_threads)
+    opts = {key: v for key, v in lloyd_options.items() if key not in ("wsum", "n_threads")}
+    best = None
+    for _ in range(restarts):
+        C0 = kmeans_plusplus(sample, k, rng, sample_weight=ws, n_threads=n_threads)
+        res = lloyd(sample, C0, sample_weight=ws, n_threads=n_threads, **opts)
+        if best is None or res.distortion < best.distortion:
+            best = res
+    return best.centers
 
 
 def _printer():
