@@ -6,7 +6,6 @@ import os
 import sys
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -74,7 +73,7 @@ def extract_mfcc(files, extractor=None, *, partition_size=200, label_regex=None,
     -------
     DistributedFeatures
     """
-    from ..features._batch import _cache_dir, _compile_labels, find_audio_files
+    from ..features._batch import _cache_dir, _compile_labels, find_audio_files, parse_labels
     from ..features.audio import MFCCExtractor, Utterance
 
     extractor = MFCCExtractor() if extractor is None else extractor
@@ -83,16 +82,7 @@ def extract_mfcc(files, extractor=None, *, partition_size=200, label_regex=None,
     partition_size = _check_partition_size(partition_size)
     paths = find_audio_files(files)
     pattern = _compile_labels(label_regex)
-    failures = {}
-    labels = {}
-    todo = []
-    for i, f in enumerate(paths):
-        m = pattern.search(Path(f).name) if pattern is not None else None
-        if pattern is not None and m is None:
-            failures[i] = f"file name does not match label_regex {pattern.pattern!r}"
-            continue
-        labels[i] = m.groupdict() if m is not None else {}
-        todo.append(i)
+    labels, failures, todo = parse_labels(paths, pattern)
     client = _client(client)
     parts = [todo[s:s + partition_size] for s in range(0, len(todo), partition_size)]
     settings = extractor.to_dict()

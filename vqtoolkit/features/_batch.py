@@ -87,21 +87,7 @@ def extract_many(
     n_jobs = _check_n_jobs(n_jobs)
     cache_dir = _cache_dir(cache)
 
-    failures: dict[int, str] = {}
-    labels: dict[int, dict] = {}
-    todo = []
-    for i, f in enumerate(files):
-        if pattern is not None:
-            m = pattern.search(Path(f).name)
-            if m is None:
-                failures[i] = f"file name does not match label_regex {pattern.pattern!r}"
-                if strict:
-                    raise FileFormatError(f"{f}: {failures[i]}")
-                continue
-            labels[i] = m.groupdict()
-        else:
-            labels[i] = {}
-        todo.append(i)
+    labels, failures, todo = parse_labels(files, pattern, strict=strict)
 
     settings = extractor.to_dict()
     results: dict[int, np.ndarray] = {}
@@ -306,3 +292,37 @@ def _progress_bar(total, enabled):
 
     return tqdm(total=total, unit="file", desc="MFCC", disable=not enabled, file=sys.stderr,
                 dynamic_ncols=True)
+
+
+def parse_labels(files, pattern, *, strict=False):
+    """Labels of every file from its name.
+
+    Parameters
+    ----------
+    files : list of str
+    pattern : compiled regular expression with named groups, or None
+    strict : bool
+        Raise at the first file name that does not match.
+
+    Returns
+    -------
+    labels : dict of int to dict
+        ``{position: {group: value}}`` for the files that matched (all when no pattern).
+    failures : dict of int to str
+        ``{position: reason}`` for the files that did not.
+    todo : list of int
+        Positions of the files to extract, in order.
+    """
+    labels: dict[int, dict] = {}
+    failures: dict[int, str] = {}
+    todo = []
+    for i, f in enumerate(files):
+        m = pattern.search(Path(f).name) if pattern is not None else None
+        if pattern is not None and m is None:
+            failures[i] = f"file name does not match label_regex {pattern.pattern!r}"
+            if strict:
+                raise FileFormatError(f"{f}: {failures[i]}")
+            continue
+        labels[i] = m.groupdict() if m is not None else {}
+        todo.append(i)
+    return labels, failures, todo
