@@ -46,7 +46,7 @@ def test_fsdd_digits_speaker_dependent(common):
 def test_fsdd_digits_unseen_speaker(common):
     # Target 0.92 (mean of the six rotations). Measured 0.953 with adapt='affine'
     # (all of the held-out speaker's utterances as one unlabelled batch); 0.889
-    # without adaptation. See docs_sections/matching.md.
+    # without adaptation. See the README, "Pattern matching".
     settings = common.DIGIT_UNSEEN
     assert settings["adapt"] == "affine"
     fs = common.fsdd_features(settings["mfcc"], n_jobs=2, progress=False)
