@@ -8,15 +8,18 @@ ratio of ours to the fastest peer, peak extra memory and the BLAS in use.
 
 What one "iteration" is, per method:
 
-- vqtoolkit: one :func:`vqtoolkit.kernels.assign_accumulate` pass plus the
-  division ``sums / counts`` (what :func:`vqtoolkit.lloyd.lloyd` does);
-  every iteration is timed on its own.
+- vqtoolkit: ``Codebook(k, init=C0, max_iter=N, tol=0, algorithm=...).fit(X)``
+  divided by ``n_iter_`` (the whole estimator: validation, the final
+  assignment pass, canonical numbering), once with ``algorithm='lloyd'``
+  (every distance, :func:`vqtoolkit.kernels.assign_accumulate`) and once with
+  ``algorithm='hamerly'`` (:class:`vqtoolkit.kernels.HamerlyState`, the
+  default); both give the same iterates.
 - scipy ``kmeans2(minit='matrix', iter=N)``, scikit-learn
   ``KMeans(algorithm='lloyd', n_init=1, tol=0, max_iter=N)`` and
   ``faiss.Kmeans(niter=N)``: total time of the call divided by the
   iterations it ran (so their fixed per-call costs are spread over N).
 
-Run: ``python benchmarks/bench_kmeans.py`` (about a minute on 2 quiet
+Run: ``python benchmarks/bench_kmeans.py`` (a few minutes on 2 quiet
 cores); ``--quick`` for a small smoke run.
 """
 
@@ -49,18 +52,22 @@ def make_data(n, d, k, seed=0):
 # each returns a list of seconds per iteration
 
 
-def run_ours(X, C0, iters, threads):
-    from vqtoolkit import kernels
+def _run_codebook(X, C0, iters, threads, algorithm):
+    from vqtoolkit import Codebook
 
-    C = C0.copy()
-    out = []
-    for _ in range(iters):
-        t0 = time.perf_counter()
-        _, _, stats = kernels.assign_accumulate(X, C, n_threads=threads)
-        nz = stats.counts > 0
-        C[nz] = (stats.sums[nz] / stats.counts[nz, None]).astype(C.dtype)
-        out.append(time.perf_counter() - t0)
-    return out
+    cb = Codebook(C0.shape[0], init=C0, max_iter=iters, tol=0.0, n_threads=threads,
+                  algorithm=algorithm)
+    t0 = time.perf_counter()
+    cb.fit(X)
+    return [(time.perf_counter() - t0) / max(cb.n_iter_, 1)]
+
+
+def run_ours_lloyd(X, C0, iters, threads):
+    return _run_codebook(X, C0, iters, threads, "lloyd")
+
+
+def run_ours_hamerly(X, C0, iters, threads):
+    return _run_codebook(X, C0, iters, threads, "hamerly")
 
 
 def run_scipy(X, C0, iters, threads):
@@ -95,13 +102,16 @@ def run_faiss(X, C0, iters, threads):
     return [(time.perf_counter() - t0) / iters]
 
 
-METHODS = {"vqtoolkit": run_ours, "scipy": run_scipy, "sklearn": run_sklearn, "faiss": run_faiss}
+METHODS = {"vqtoolkit-hamerly": run_ours_hamerly, "vqtoolkit-lloyd": run_ours_lloyd,
+           "scipy": run_scipy, "sklearn": run_sklearn, "faiss": run_faiss}
+OURS = ("vqtoolkit-hamerly", "vqtoolkit-lloyd")
 
 
 def available_methods(names):
     out = []
     for name in names:
-        mod = {"scipy": "scipy", "sklearn": "sklearn", "faiss": "faiss", "vqtoolkit": "vqtoolkit"}[name]
+        mod = "vqtoolkit" if name in OURS else {"scipy": "scipy", "sklearn": "sklearn",
+                                                 "faiss": "faiss"}[name]
         try:
             __import__(mod)
         except ImportError:
@@ -116,7 +126,7 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--iters", type=int, default=10, help="Lloyd iterations per run")
     p.add_argument("--repeats", type=int, default=3, help="runs per method and shape (round-robin)")
-    p.add_argument("--methods", default="vqtoolkit,scipy,sklearn,faiss")
+    p.add_argument("--methods", default="vqtoolkit-hamerly,vqtoolkit-lloyd,scipy,sklearn,faiss")
     p.add_argument("--no-scipy-big", action="store_true", help="skip scipy on the k=1024 shape (slow)")
     p.add_argument("--quick", action="store_true", help="small shapes, smoke run")
     args = p.parse_args(argv)
@@ -130,6 +140,7 @@ def main(argv=None):
     shapes = [(20_000, 13, 64), (20_000, 39, 256)] if args.quick else SHAPES
     # compile the numba kernels before anything is timed
     kernels.assign_accumulate(*make_data(1000, 4, 8), n_threads=1)
+    run_ours_hamerly(*make_data(1000, 4, 8), 3, 1)
 
     print(f"# bench_kmeans  {machine_report()}  threads={args.threads}  iters={args.iters} "
           f"repeats={args.repeats}")
@@ -152,7 +163,7 @@ def main(argv=None):
                 for m in todo:
                     times[m].extend(METHODS[m](X, C0, args.iters, args.threads))
             med = {m: median(v) for m, v in times.items()}
-            peers = [m for m in todo if m != "vqtoolkit"]
+            peers = [m for m in todo if m not in OURS]
             fastest = min(peers, key=lambda m: med[m]) if peers else None
             for m in todo:
                 ratio = med[m] / med[fastest] if fastest else float("nan")

@@ -35,7 +35,7 @@ from ._validation import (
     check_X,
 )
 from .errors import ParameterError
-from .lloyd import EMPTY_POLICIES, lbg, lloyd, minibatch_step
+from .lloyd import ALGORITHMS, EMPTY_POLICIES, lbg, lloyd, minibatch_step
 from .seeding import INIT_METHODS, kmeans_plusplus, random_rows
 from .spaces import get_space
 from .whitening import Whitener, resolve_whitener
@@ -73,6 +73,16 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         :class:`~vqtoolkit.EmptyClusterError` is raised.
     selection : str or dict, optional
         Method (and options) for ``n_codewords='auto'``, e.g. ``'gmeans'``.
+    algorithm : {'auto', 'lloyd', 'hamerly'}, default='auto'
+        How each Lloyd pass finds the nearest codewords. ``'lloyd'`` computes
+        every distance; ``'hamerly'`` keeps a lower bound per observation on
+        its distance to every other codeword (Hamerly 2010) and recomputes
+        only the rows whose code may have changed, giving the same iterates (up to
+        floating-point near-ties) with fewer distance computations, for
+        ``O(n_samples)`` extra memory. ``'hamerly'`` applies to dense input
+        with a squared-Euclidean assignment ('euclidean', 'cosine') and falls
+        back to ``'lloyd'`` otherwise (sparse input, L1 metrics); ``'auto'``
+        means ``'hamerly'`` where it applies.
     n_threads : int, optional
         Threads for the kernels; results do not depend on it.
     random_state : None, int or RandomState
@@ -102,7 +112,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
 
     def __init__(self, n_codewords=8, *, init="k-means++", n_init="auto", max_iter=300,
                  tol=1e-4, whiten=None, metric="euclidean", empty="split", selection=None,
-                 n_threads=None, random_state=None, verbose=False):
+                 n_threads=None, random_state=None, verbose=False, algorithm="auto"):
         self.n_codewords = n_codewords
         self.init = init
         self.n_init = n_init
@@ -115,6 +125,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
+        self.algorithm = algorithm
 
     # ------------------------------------------------------------------ fitting
 
@@ -456,6 +467,8 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
             )
         if self.empty not in EMPTY_POLICIES:
             raise ParameterError(f"empty={self.empty!r} is not one of {EMPTY_POLICIES}")
+        if self.algorithm not in ALGORITHMS:
+            raise ParameterError(f"algorithm={self.algorithm!r} is not one of {ALGORITHMS}")
         check_positive_int(self.max_iter, "max_iter")
         if not (isinstance(self.tol, numbers.Real) and self.tol >= 0):
             raise ParameterError(f"tol={self.tol!r} must be a non-negative number")
@@ -497,7 +510,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         progress = _verbose_printer() if self.verbose else None
         common = dict(sample_weight=w, max_iter=self.max_iter, tol=self.tol, empty=self.empty,
                       update=space.update, metric=space.assign_metric, rng=rng,
-                      n_threads=self.n_threads)
+                      n_threads=self.n_threads, algorithm=self.algorithm)
         if init_centers is None and self.init == "lbg":
             return lbg(Xs, k, **common)
         if init_centers is not None:

@@ -24,6 +24,10 @@ time (dense squared Euclidean):
 CSR input uses a fused numba sparse-dense product + argmin per row; L1
 (``metric='cityblock'``) a direct numba distance loop.
 
+:class:`HamerlyState` runs the same dense pass with Hamerly's bounds (one
+lower bound per row): rows whose bounds prove their code cannot change skip
+the GEMM; the others are gathered and go through the GEMM + argmin above.
+
 Memory stays bounded by ``n_threads * chunk_rows * k`` (never an ``n x k``
 matrix). Partial sums are float64 and are added block by block *in block
 order*, and a row's code never depends on which chunk or thread it was in, so
@@ -51,6 +55,7 @@ from .errors import ParameterError
 
 __all__ = [
     "AssignStats",
+    "HamerlyState",
     "assign",
     "assign_accumulate",
     "accumulate",
@@ -250,6 +255,194 @@ def min_sq_distances(X, centers, current=None, *, n_threads=None):
     if current is not None:
         np.minimum(dist, current, out=dist)
     return dist
+
+
+# --------------------------------------------------------------------------- Hamerly
+
+
+class HamerlyState:
+    """Bound bookkeeping of Hamerly's algorithm for one Lloyd run (dense, squared Euclidean).
+
+    Hamerly (2010), "Making k-means even faster": every row keeps its code
+    ``a_i`` and a lower bound ``l_i`` on its Euclidean distance to every other
+    codeword; ``s_j`` is half the distance from codeword ``j`` to its nearest
+    other codeword. Each :meth:`step` computes the exact distance ``u_i`` of
+    every row to its current codeword (needed anyway for the distortion), lowers
+    ``l_i`` by the largest shift of another codeword since the previous step,
+    and keeps the code when ``u_i < max(l_i, s_{a_i})``. The remaining rows of
+    each block are gathered and assigned by the same GEMM as :func:`assign`,
+    which also gives their new lower bound (the second smallest distance).
+
+    The result is exactly what :func:`assign_accumulate` returns for the same
+    codebook (codes, distances, and bit-identical sums when the codes agree),
+    except on floating-point near-ties: bounds are kept conservative (the
+    worst-case rounding error of the float32/float64 GEMM and of the bound
+    arithmetic is subtracted), so a kept code is always the strictly nearest
+    codeword. Blocks of ``BLOCK_ROWS`` rows and block-order reductions make the
+    result independent of the number of threads.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float32 or float64, C-contiguous
+    sample_weight : ndarray of shape (n_samples,), optional
+    chunk_rows, n_threads
+        See :func:`assign`.
+
+    Attributes
+    ----------
+    codes : ndarray of shape (n_samples,), int64
+        Codes of the last step.
+    sq_distances : ndarray of shape (n_samples,), dtype of ``X``
+        Exact squared distance of every row to its codeword after the last step.
+    lower : ndarray of shape (n_samples,), dtype of ``X``
+        Lower bounds (Euclidean, not squared) on the distance to any other codeword.
+    n_changed : int
+        Rows whose code changed in the last step (all rows after the first).
+    n_recomputed : int
+        Rows whose full row of distances was computed in the last step.
+
+    Memory: ``codes``, ``sq_distances`` and ``lower`` (``n * (8 + 2 * itemsize)`` bytes).
+    """
+
+    def __init__(self, X, *, sample_weight=None, chunk_rows=None, n_threads=None):
+        X = np.asarray(X)
+        if sp.issparse(X) or X.ndim != 2 or X.dtype not in (np.float32, np.float64):
+            raise ParameterError(
+                f"HamerlyState needs a dense 2-D float32/float64 array; got {type(X).__name__} "
+                f"with shape {getattr(X, 'shape', None)} and dtype {getattr(X, 'dtype', None)}"
+            )
+        if chunk_rows is not None and int(chunk_rows) < 1:
+            raise ParameterError(f"chunk_rows={chunk_rows} must be a positive integer")
+        self.X = np.ascontiguousarray(X)
+        n = X.shape[0]
+        self.w = _weights(sample_weight, n) if sample_weight is not None else np.ones(0)
+        self.chunk_rows = chunk_rows
+        self.n_threads = _check_threads(n_threads)
+        self.codes = np.zeros(n, dtype=np.int64)
+        self.sq_distances = np.empty(n, dtype=X.dtype)
+        self.lower = np.empty(n, dtype=X.dtype)
+        self.n_changed = n
+        self.n_recomputed = n
+        self._n_steps = 0
+        self.reset()
+
+    def reset(self):
+        """Forget every lower bound: the next step recomputes every row not cleared by ``s``."""
+        self.lower.fill(-np.inf)
+        self._prev = None
+
+    def step(self, codebook):
+        """Assign every row to ``codebook`` and accumulate the per-codeword totals.
+
+        Parameters
+        ----------
+        codebook : ndarray of shape (n_codewords, n_features)
+            The number of codewords must not change between steps (call
+            :meth:`reset` first otherwise).
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples,), int64
+            This state's ``codes`` array (updated in place by the next step).
+        sq_distances : ndarray of shape (n_samples,), dtype of ``X``
+            This state's ``sq_distances`` array (updated in place by the next step).
+        stats : AssignStats
+        """
+        X = self.X
+        n, d = X.shape
+        C = np.ascontiguousarray(codebook, dtype=X.dtype)
+        if C.ndim != 2 or C.shape[1] != d or C.shape[0] < 1:
+            raise ParameterError(f"codebook has shape {C.shape}; expected (k, {d}) with k >= 1")
+        k = C.shape[0]
+        C64 = C.astype(np.float64)
+        if self._prev is not None and self._prev.shape != C64.shape:
+            self.reset()
+        eps = float(np.finfo(X.dtype).eps)
+        rel = 4.0 * eps
+        # largest and second largest shift (another codeword's largest shift, per row)
+        if self._prev is None:
+            sh1 = sh2 = 0.0
+            jmax = -1
+        else:
+            diff = C64 - self._prev
+            shift = np.sqrt(np.einsum("ij,ij->i", diff, diff)) * (1.0 + 1e-12)
+            jmax = int(np.argmax(shift))
+            sh1 = float(shift[jmax])
+            shift[jmax] = 0.0
+            sh2 = float(shift.max())
+        self._prev = C64
+        cc = np.einsum("ij,ij->i", C64, C64)
+        s = _half_min_separation(C64, cc)
+        cmax2 = float(cc.max())
+        gemm_margin = (d + 2) * eps  # worst-case GEMM error: gemm_margin * (|x|^2 + 2 max|c|^2)
+        Ca = np.empty((k, d + 1), dtype=X.dtype)
+        Ca[:, :d] = -C
+        Ca[:, d] = 0.5 * cc
+        CaT = Ca.T
+        chunk_rows = min(int(self.chunk_rows or _default_chunk_rows(k, d)), BLOCK_ROWS)
+        codes, lower, dist, w = self.codes, self.lower, self.sq_distances, self.w
+
+        def block(start):
+            stop = min(start + BLOCK_ROWS, n)
+            Xb = X[start:stop]
+            cb, lb, db = codes[start:stop], lower[start:stop], dist[start:stop]
+            fail = _scratch("fail", (stop - start,), np.int64)
+            sums = np.zeros((k, d), dtype=np.float64)
+            counts = np.zeros(k, dtype=np.float64)
+            sse = np.zeros(k, dtype=np.float64)
+            ws = w[start:stop] if w.shape[0] else w
+            nf = _hamerly_check(Xb, C, cb, lb, db, s, sh1, sh2, jmax, rel, fail, ws, sums, counts,
+                                sse)
+            changed = 0
+            for c0 in range(0, nf, chunk_rows):
+                idx = fail[c0 : min(c0 + chunk_rows, nf)]
+                m = idx.shape[0]
+                Xa = _scratch("xa", (m, d + 1), X.dtype)
+                xx = _scratch("xx", (m,), np.float64)
+                _gather_augmented(Xb, idx, Xa, xx)
+                G = _scratch("g", (m, k), X.dtype)
+                np.matmul(Xa, CaT, out=G)
+                j1 = _scratch("j1", (m,), np.int64)
+                np.argmin(G, axis=1, out=j1)  # SIMD; the lowest index on ties
+                j2 = _scratch("j2", (m,), np.int64)
+                if k > 1:  # the second smallest: mask the smallest, SIMD argmin again
+                    _mask_rows(G, j1)
+                    np.argmin(G, axis=1, out=j2)
+                changed += _hamerly_rows(G, j1, j2, idx, xx, cb, lb, gemm_margin, cmax2, rel)
+            _hamerly_finish(Xb, C, cb, fail[:nf], ws, db, sums, counts, sse)
+            return sums, counts, sse, changed, nf
+
+        sums = np.zeros((k, d), dtype=np.float64)
+        counts = np.zeros(k, dtype=np.float64)
+        sse = np.zeros(k, dtype=np.float64)
+        n_changed = n_recomputed = 0
+        with _blas_single_thread():
+            for part in _map_ordered(block, list(range(0, n, BLOCK_ROWS)), self.n_threads):
+                sums += part[0]  # in block order: the same sums whatever the number of threads
+                counts += part[1]
+                sse += part[2]
+                n_changed += part[3]
+                n_recomputed += part[4]
+        self.n_changed = n if self._n_steps == 0 else n_changed
+        self._n_steps += 1
+        self.n_recomputed = n_recomputed
+        return codes, dist, AssignStats(sums, counts, sse)
+
+
+def _half_min_separation(C64, cc):
+    """``s_j``: a lower bound on half the distance from codeword ``j`` to its nearest other one."""
+    k, d = C64.shape
+    s = np.full(k, np.inf)
+    if k == 1:
+        return s
+    margin = 4.0 * (d + 4) * float(np.finfo(np.float64).eps)
+    for a in range(0, k, 512):
+        b = min(a + 512, k)
+        D = cc[a:b, None] + cc[None, :] - 2.0 * (C64[a:b] @ C64.T)
+        D -= margin * (cc[a:b, None] + cc[None, :])
+        D[np.arange(b - a), np.arange(a, b)] = np.inf
+        s[a:b] = 0.5 * np.sqrt(np.maximum(D.min(axis=1), 0.0)) * (1.0 - 1e-12)
+    return s
 
 
 # --------------------------------------------------------------------------- engine
@@ -536,6 +729,99 @@ def _l1_chunk(X, C, w, codes, dist, sums, counts, sse, with_stats):
             sse[bj] += wi * best
             for t in range(d):
                 sums[bj, t] += wi * X[i, t]
+
+
+@numba.njit(nogil=True, cache=True)
+def _hamerly_check(X, C, codes, lower, dist, s, sh1, sh2, jmax, rel, fail, w, sums, counts, sse):
+    """Exact distance to the current codeword, bound update and test.
+
+    Rows that keep their code are accumulated here; the failing rows are
+    written to ``fail`` (their number is returned).
+    """
+    n, d = X.shape
+    nf = 0
+    for i in range(n):
+        a = codes[i]
+        acc = 0.0
+        for t in range(d):
+            diff = np.float64(X[i, t]) - np.float64(C[a, t])
+            acc += diff * diff
+        dist[i] = acc
+        old = np.float64(lower[i])
+        sh = sh2 if a == jmax else sh1
+        lo = old - sh
+        lo -= rel * (abs(old) + sh)  # never above the true bound after rounding to the dtype
+        lower[i] = lo
+        bound = lo if lo > s[a] else s[a]
+        if np.sqrt(acc) * (1.0 + rel) >= bound:
+            fail[nf] = i
+            nf += 1
+        else:
+            wi = w[i] if w.shape[0] else 1.0
+            counts[a] += wi
+            sse[a] += wi * acc
+            for t in range(d):
+                sums[a, t] += wi * X[i, t]
+    return nf
+
+
+@numba.njit(nogil=True, cache=True)
+def _gather_augmented(X, idx, Xa, xx):
+    d = X.shape[1]
+    for r in range(idx.shape[0]):
+        i = idx[r]
+        acc = 0.0
+        for t in range(d):
+            v = X[i, t]
+            Xa[r, t] = v
+            acc += np.float64(v) * np.float64(v)
+        Xa[r, d] = 1
+        xx[r] = acc
+
+
+@numba.njit(nogil=True, cache=True)
+def _mask_rows(G, j1):
+    for r in range(j1.shape[0]):
+        G[r, j1[r]] = np.inf
+
+
+@numba.njit(nogil=True, cache=True)
+def _hamerly_rows(G, j1, j2, idx, xx, codes, lower, gemm_margin, cmax2, rel):
+    """New codes of the recomputed rows and a safe lower bound from the second smallest GEMM value."""
+    changed = 0
+    k = G.shape[1]
+    for r in range(idx.shape[0]):
+        i = idx[r]
+        if codes[i] != j1[r]:
+            changed += 1
+            codes[i] = j1[r]
+        if k == 1:
+            lower[i] = np.inf
+        else:
+            b2 = np.float64(G[r, j2[r]])
+            d2 = xx[r] + 2.0 * b2 - gemm_margin * (xx[r] + 2.0 * cmax2)
+            lo = np.sqrt(d2) if d2 > 0.0 else 0.0
+            lower[i] = lo * (1.0 - rel)
+    return changed
+
+
+@numba.njit(nogil=True, cache=True)
+def _hamerly_finish(X, C, codes, recomputed, w, dist, sums, counts, sse):
+    """Exact distances and per-codeword totals of the recomputed rows (in row order)."""
+    d = X.shape[1]
+    for r in range(recomputed.shape[0]):
+        i = recomputed[r]
+        bj = codes[i]
+        acc = 0.0
+        for t in range(d):
+            diff = np.float64(X[i, t]) - np.float64(C[bj, t])
+            acc += diff * diff
+        dist[i] = acc
+        wi = w[i] if w.shape[0] else 1.0
+        counts[bj] += wi
+        sse[bj] += wi * acc
+        for t in range(d):
+            sums[bj, t] += wi * X[i, t]
 
 
 @numba.njit(nogil=True, cache=True)

@@ -16,6 +16,12 @@ rule that turns the totals into new codewords. The update rules:
     minimiser of the total L1 (city-block) distance for fixed codes
     (k-medians); used with ``metric='cityblock'``.
 
+With ``algorithm='hamerly'`` (the default ``'auto'`` where supported: dense
+input, squared Euclidean assignment, the ``'mean'`` or ``'spherical'``
+update) the passes go through :class:`vqtoolkit.kernels.HamerlyState`, which
+skips the rows whose distance bounds prove their code cannot change; the
+iterates are the same as plain Lloyd's up to floating-point near-ties.
+
 Iteration stops when the codes no longer change, when the relative decrease
 of distortion falls to ``tol`` or below, or after ``max_iter`` passes.
 """
@@ -39,9 +45,11 @@ __all__ = [
     "weighted_median",
     "UPDATES",
     "EMPTY_POLICIES",
+    "ALGORITHMS",
 ]
 
 EMPTY_POLICIES = ("split", "relocate", "error")
+ALGORITHMS = ("auto", "lloyd", "hamerly")
 
 
 def _mean_update(stats, centers, X, codes, w):
@@ -134,7 +142,7 @@ class LloydResult:
 
 def lloyd(X, centers, *, sample_weight=None, max_iter=300, tol=1e-4, empty="split",
           update="mean", metric="sqeuclidean", rng=None, n_threads=None, chunk_rows=None,
-          progress=None):
+          progress=None, algorithm="auto"):
     """Run Lloyd's algorithm from ``centers``.
 
     Parameters
@@ -156,6 +164,11 @@ def lloyd(X, centers, *, sample_weight=None, max_iter=300, tol=1e-4, empty="spli
         Used by ``empty='split'``.
     progress : callable, optional
         Called with ``(iteration, distortion)`` after each pass.
+    algorithm : {'auto', 'lloyd', 'hamerly'}
+        ``'hamerly'`` skips distance computations with Hamerly's bounds (same
+        iterates); it applies to dense input with ``metric='sqeuclidean'`` and
+        the ``'mean'`` or ``'spherical'`` update, and falls back to plain
+        passes (``'lloyd'``) otherwise. ``'auto'`` is ``'hamerly'``.
 
     Returns
     -------
@@ -163,6 +176,8 @@ def lloyd(X, centers, *, sample_weight=None, max_iter=300, tol=1e-4, empty="spli
     """
     if empty not in EMPTY_POLICIES:
         raise ParameterError(f"empty={empty!r} is not one of {EMPTY_POLICIES}")
+    if algorithm not in ALGORITHMS:
+        raise ParameterError(f"algorithm={algorithm!r} is not one of {ALGORITHMS}")
     upd = UPDATES[update] if isinstance(update, str) else update
     rng = rng if rng is not None else np.random.RandomState(0)
     n = X.shape[0]
@@ -173,31 +188,45 @@ def lloyd(X, centers, *, sample_weight=None, max_iter=300, tol=1e-4, empty="spli
     history = []
     prev_codes = None
     strict = False
-    for it in range(1, max_iter + 1):
-        codes, dist, stats = kernels.assign_accumulate(
+    bounds = None
+    if (algorithm != "lloyd" and not sp.issparse(X) and metric == "sqeuclidean"
+            and update in ("mean", "spherical") and X.dtype in (np.float32, np.float64)):
+        bounds = kernels.HamerlyState(X, sample_weight=sample_weight, chunk_rows=chunk_rows,
+                                      n_threads=n_threads)
+
+    def one_pass(C):
+        if bounds is not None:
+            return bounds.step(C)
+        return kernels.assign_accumulate(
             X, C, sample_weight=sample_weight, metric=metric, n_threads=n_threads,
             chunk_rows=chunk_rows,
         )
+
+    for it in range(1, max_iter + 1):
+        codes, dist, stats = one_pass(C)
         J = stats.total_sse / wsum
         history.append(J)
         if progress is not None:
             progress(it, J)
-        if prev_codes is not None and np.array_equal(codes, prev_codes):
+        if bounds is not None:
+            unchanged = it > 1 and bounds.n_changed == 0
+        else:
+            unchanged = prev_codes is not None and np.array_equal(codes, prev_codes)
+        if unchanged:
             strict = True
             break
         newC = upd(stats, C, X, codes, w)
         empties = np.flatnonzero(stats.counts <= 0)
         if empties.size:
             newC = _fix_empty(X, newC, empties, stats, dist, codes, empty, rng, it, k)
+            if bounds is not None:  # a moved codeword: start the bounds afresh
+                bounds.reset()
         C = newC.astype(X.dtype, copy=False)
-        prev_codes = codes
+        prev_codes = codes if bounds is None else None
         if len(history) > 1 and (history[-2] - J) <= tol * J:
             break
     if not strict:
-        codes, dist, stats = kernels.assign_accumulate(
-            X, C, sample_weight=sample_weight, metric=metric, n_threads=n_threads,
-            chunk_rows=chunk_rows,
-        )
+        codes, dist, stats = one_pass(C)
     return LloydResult(
         centers=np.ascontiguousarray(C),
         codes=codes,
@@ -212,13 +241,14 @@ def lloyd(X, centers, *, sample_weight=None, max_iter=300, tol=1e-4, empty="spli
 
 def lbg(X, n_codewords, *, sample_weight=None, epsilon=1e-3, max_iter=300, tol=1e-4,
         empty="split", update="mean", metric="sqeuclidean", rng=None, n_threads=None,
-        chunk_rows=None):
+        chunk_rows=None, algorithm="auto"):
     """Linde–Buzo–Gray design: start from the mean, split every codeword, refine, repeat.
 
     While doubling would not overshoot ``n_codewords`` every codeword is split
     (``c ± epsilon * rms * u`` with a random unit ``u``); the last round splits
     only the heaviest codewords (largest total weight), so any ``n_codewords``
-    is reached. Each round is refined with :func:`lloyd`.
+    is reached. Each round is refined with :func:`lloyd` (``algorithm`` is
+    passed on).
 
     Returns
     -------
@@ -235,7 +265,8 @@ def lbg(X, n_codewords, *, sample_weight=None, epsilon=1e-3, max_iter=300, tol=1
         mean = mean / (np.linalg.norm(mean) or 1.0)
     C = mean[None, :]
     common = dict(sample_weight=sample_weight, tol=tol, empty=empty, update=update,
-                  metric=metric, rng=rng, n_threads=n_threads, chunk_rows=chunk_rows)
+                  metric=metric, rng=rng, n_threads=n_threads, chunk_rows=chunk_rows,
+                  algorithm=algorithm)
     res = lloyd(X, C, max_iter=1, **common)
     while res.centers.shape[0] < n_codewords:
         k = res.centers.shape[0]
