@@ -5,8 +5,9 @@ space, so the shared kernels and the Lloyd loop serve every metric:
 
 ``'euclidean'``
     Objective: mean squared Euclidean distance. Update: the mean (exact).
-    Dense data are centred (a copy) for accurate float32 arithmetic; the
-    shift is added back to the codewords.
+    Dense float32 data far from the origin (squared mean above 100 times the
+    total variance) is centred (a copy) for accurate arithmetic; the shift is
+    added back to the codewords. Other data is used as is (no copy).
 ``'cosine'``
     Objective: mean of ``1 - cos(x, c)`` (= half the squared distance between
     unit vectors). Rows are scaled to unit length (CSR stays CSR); update: the
@@ -27,8 +28,30 @@ from .errors import ParameterError
 __all__ = ["get_space", "register_space", "METRICS", "EuclideanSpace", "CosineSpace"]
 
 
+#: float32 data whose squared mean exceeds this many times its total variance is centred
+#: (a copy) before clustering: far from the origin, ``|c|^2/2 - x.c`` loses the digits that
+#: tell neighbouring codewords apart. Nearer data (and float64 data) is used as is.
+_FAR = 100.0
+
+
+def _weighted_moments(X, sample_weight, step=4096):
+    """Weighted mean and variance per column in float64, block by block (no full copy)."""
+    n, d = X.shape
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    total = w.sum()
+    mean = np.zeros(d)
+    for s in range(0, n, step):
+        mean += w[s : s + step] @ np.asarray(X[s : s + step], dtype=np.float64)
+    mean /= total
+    var = np.zeros(d)
+    for s in range(0, n, step):
+        diff = np.asarray(X[s : s + step], dtype=np.float64) - mean
+        var += w[s : s + step] @ (diff * diff)
+    return mean, var / total
+
+
 class EuclideanSpace:
-    """Identity mapping; centring for numerical accuracy."""
+    """Identity mapping; float32 data far from the origin is centred for accuracy."""
 
     name = "euclidean"
     update = "mean"
@@ -49,11 +72,12 @@ class EuclideanSpace:
             Centring happens only while fitting.
         """
         centred = whitener is not None and whitener.method != "scale"
-        if not fit or sp.issparse(X) or centred:
+        if not fit or sp.issparse(X) or centred or X.dtype != np.float32:
             return X, None
-        w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-        shift = (w @ np.asarray(X, dtype=np.float64)) / w.sum()
-        return (X - shift.astype(X.dtype)), shift
+        mean, var = _weighted_moments(X, sample_weight)
+        if mean @ mean <= _FAR * var.sum():
+            return X, None  # near the origin: float32 GEMM distances are accurate, no copy
+        return (X - mean.astype(X.dtype)), mean
 
     def project(self, C):
         """Map candidate codewords onto the admissible set (identity here)."""

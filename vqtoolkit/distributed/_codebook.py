@@ -10,7 +10,7 @@ from ..codebook import canonical_order
 from ..errors import ParameterError
 from ..lloyd import lloyd, minibatch_step
 from ..seeding import kmeans_plusplus
-from ..spaces import CosineSpace, EuclideanSpace, get_space
+from ..spaces import _FAR, CosineSpace, EuclideanSpace, get_space
 from ..whitening import resolve_whitener
 from ._cluster import _client
 from ._engine import Blocks, dask_lbg, dask_lloyd
@@ -184,13 +184,15 @@ class _Prepared:
         if isinstance(space, CosineSpace):
             self.Xs = Xw.map_blocks(_normalize_chunk, dtype=X.dtype)
             return
-        if whitener is None or whitener.method == "scale":
+        self.Xs = Xw
+        if (whitener is None or whitener.method == "scale") and X.dtype == np.float32:
+            # the in-memory rule (vqtoolkit.spaces): centre float32 data far from the origin
             if whitener is not None:
                 _, mean = weighted_moments(Xw, w)
-            self.shift = mean
-            self.Xs = Xw.map_blocks(_shift_chunk, mean.astype(X.dtype), dtype=X.dtype)
-        else:
-            self.Xs = Xw
+            _, var = weighted_moments(Xw, w, mean=mean, order=2)
+            if mean @ mean > _FAR * var.sum():
+                self.shift = mean
+                self.Xs = Xw.map_blocks(_shift_chunk, mean.astype(X.dtype), dtype=X.dtype)
 
     def training_mean(self, blocks):
         """Weighted mean of the training-space data (for LBG)."""
