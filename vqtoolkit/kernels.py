@@ -645,22 +645,34 @@ def _check_threads(n_threads):
 # --------------------------------------------------------------------------- numba
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _row_sq_dist(X, i, C, j):
+    """Exact squared distance of row ``i`` of X to codeword ``j``, in float64 from the difference."""
+    acc = 0.0
+    for t in range(X.shape[1]):
+        diff = np.float64(X[i, t]) - np.float64(C[j, t])
+        acc += diff * diff
+    return acc
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _add_row(X, i, j, w, sq, sums, counts, sse):
+    """Add row ``i`` (weight ``w[i]``, or 1 for unit weights) to codeword ``j``'s totals."""
+    wi = w[i] if w.shape[0] else 1.0
+    counts[j] += wi
+    sse[j] += wi * sq
+    for t in range(X.shape[1]):
+        sums[j, t] += wi * X[i, t]
+
+
 @numba.njit(nogil=True, cache=True)
 def _dense_finish(X, C, codes, w, dist, sums, counts, sse, with_stats):
-    n, d = X.shape
-    for i in range(n):
+    for i in range(X.shape[0]):
         bj = codes[i]
-        s = 0.0
-        for t in range(d):
-            diff = np.float64(X[i, t]) - np.float64(C[bj, t])
-            s += diff * diff
+        s = _row_sq_dist(X, i, C, bj)
         dist[i] = s
         if with_stats:
-            wi = w[i] if w.shape[0] else 1.0
-            counts[bj] += wi
-            sse[bj] += wi * s
-            for t in range(d):
-                sums[bj, t] += wi * X[i, t]
+            _add_row(X, i, bj, w, s, sums, counts, sse)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -738,14 +750,11 @@ def _hamerly_check(X, C, codes, lower, dist, s, sh1, sh2, jmax, rel, fail, w, su
     Rows that keep their code are accumulated here; the failing rows are
     written to ``fail`` (their number is returned).
     """
-    n, d = X.shape
+    n = X.shape[0]
     nf = 0
     for i in range(n):
         a = codes[i]
-        acc = 0.0
-        for t in range(d):
-            diff = np.float64(X[i, t]) - np.float64(C[a, t])
-            acc += diff * diff
+        acc = _row_sq_dist(X, i, C, a)
         dist[i] = acc
         old = np.float64(lower[i])
         sh = sh2 if a == jmax else sh1
@@ -757,11 +766,7 @@ def _hamerly_check(X, C, codes, lower, dist, s, sh1, sh2, jmax, rel, fail, w, su
             fail[nf] = i
             nf += 1
         else:
-            wi = w[i] if w.shape[0] else 1.0
-            counts[a] += wi
-            sse[a] += wi * acc
-            for t in range(d):
-                sums[a, t] += wi * X[i, t]
+            _add_row(X, i, a, w, acc, sums, counts, sse)
     return nf
 
 
@@ -808,20 +813,12 @@ def _hamerly_rows(G, j1, j2, idx, xx, codes, lower, gemm_margin, cmax2, rel):
 @numba.njit(nogil=True, cache=True)
 def _hamerly_finish(X, C, codes, recomputed, w, dist, sums, counts, sse):
     """Exact distances and per-codeword totals of the recomputed rows (in row order)."""
-    d = X.shape[1]
     for r in range(recomputed.shape[0]):
         i = recomputed[r]
         bj = codes[i]
-        acc = 0.0
-        for t in range(d):
-            diff = np.float64(X[i, t]) - np.float64(C[bj, t])
-            acc += diff * diff
+        acc = _row_sq_dist(X, i, C, bj)
         dist[i] = acc
-        wi = w[i] if w.shape[0] else 1.0
-        counts[bj] += wi
-        sse[bj] += wi * acc
-        for t in range(d):
-            sums[bj, t] += wi * X[i, t]
+        _add_row(X, i, bj, w, acc, sums, counts, sse)
 
 
 @numba.njit(nogil=True, cache=True)
