@@ -76,8 +76,12 @@ def run(*, out, seed=0):
     return rows
 
 
+#: where the synthetic vowels are generated on first use (not tracked by git)
+SYNTHETIC = _HERE.parent / "data" / "synthetic_vowels"
+
+
 def _synthetic_folder(seed):
-    folder = _HERE.parent / "data" / "synthetic_vowels"
+    folder = SYNTHETIC
     if not any(folder.glob("*.wav")):
         sys.path.insert(0, str(_HERE))
         from make_synthetic_vowels import generate

@@ -9,42 +9,48 @@ import pytest
 
 from vqtoolkit.cli import main
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "synthetic_vowels"
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 REGEX = r"(?P<vowel>\d)_(?P<speaker>[a-z]+)_(?P<take>\d+)"
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    if not any(DATA.glob("*.wav")):
-        import sys
+def vowels(tmp_path_factory):
+    """The project's synthetic vowels (scripts/make_synthetic_vowels.py), generated in tmp."""
+    import sys
 
-        sys.path.insert(0, str(DATA.parents[1] / "scripts"))
-        from make_synthetic_vowels import generate
+    sys.path.insert(0, str(SCRIPTS))
+    from make_synthetic_vowels import generate
 
-        generate(DATA)
+    folder = tmp_path_factory.mktemp("synthetic_vowels")
+    generate(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory, vowels):
     path = tmp_path_factory.mktemp("cli") / "vowels.npz"
-    rc = main(["train", str(DATA / "*_[2-7].wav"), "-o", str(path), "--label-regex", REGEX,
+    rc = main(["train", str(vowels / "*_[2-7].wav"), "-o", str(path), "--label-regex", REGEX,
                "--label", "vowel", "--no-cmvn", "-k", "4", "-j", "1", "-q"])
     assert rc == 0
     return path
 
 
-def test_match_json_and_csv(model, capsys, tmp_path):
-    assert main(["match", str(model), str(DATA / "0_ada_0.wav"), str(DATA / "2_bo_1.wav"),
+def test_match_json_and_csv(model, vowels, capsys, tmp_path):
+    assert main(["match", str(model), str(vowels / "0_ada_0.wav"), str(vowels / "2_bo_1.wav"),
                  "--top", "2", "-q"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["predicted"] for r in rows] == ["0", "2"]
     assert len(rows[0]["top"].split()) == 2
     assert set(rows[0]) >= {"input", "predicted", "distortion[0]", "distortion[4]"}
     out = tmp_path / "m.csv"
-    assert main(["match", str(model), str(DATA / "1_cy_0.wav"), "--format", "csv", "-o", str(out),
+    assert main(["match", str(model), str(vowels / "1_cy_0.wav"), "--format", "csv", "-o", str(out),
                  "-q"]) == 0
     lines = out.read_text().splitlines()
     assert lines[0].startswith("input,predicted,distortion[0]") and len(lines) == 2
 
 
-def test_evaluate_reports_accuracy_confusion_and_eer(model, capsys):
-    assert main(["evaluate", str(model), str(DATA / "*_[0-1].wav"), "--label-regex", REGEX,
+def test_evaluate_reports_accuracy_confusion_and_eer(model, vowels, capsys):
+    assert main(["evaluate", str(model), str(vowels / "*_[0-1].wav"), "--label-regex", REGEX,
                  "--label", "vowel", "-q"]) == 0
     captured = capsys.readouterr()
     doc = json.loads(captured.out)
@@ -81,7 +87,7 @@ def test_info_describes_matcher_and_codebook(model, capsys, tmp_path):
     (["train", "--bogus"], "required"),
     (["match", "{model}", "{data}/0_ada_0.wav", "--top", "9"], "--top 9 must be between"),
 ])
-def test_bad_arguments_and_files_exit_2(argv, match, model, tmp_path, capsys):
+def test_bad_arguments_and_files_exit_2(argv, match, model, vowels, tmp_path, capsys):
     import numpy as np
 
     import vqtoolkit
@@ -91,7 +97,7 @@ def test_bad_arguments_and_files_exit_2(argv, match, model, tmp_path, capsys):
     cb = vqtoolkit.Codebook(2, random_state=0).fit(np.random.default_rng(0).normal(size=(10, 2)))
     cbp = cb.save(tmp_path / "cb.npz")
     subst = {"missing": tmp_path / "nope.npz", "junk": junk, "codebook": cbp, "model": model,
-             "data": DATA}
+             "data": vowels}
     argv = [a.format(**subst) for a in argv]
     with pytest.raises(SystemExit) if "--bogus" in argv else _nullcontext():
         rc = main(argv)

@@ -38,14 +38,16 @@ def test_matching_demo_runs_on_synthetic_vowels_without_fsdd(no_data, tmp_path, 
 
     with pytest.raises(DataNotFoundError, match="fsdd"):
         load_fsdd()
-    folder = _SCRIPTS.parent / "data" / "synthetic_vowels"
-    files = sorted(folder.glob("*.wav"))
-    assert files, "data/synthetic_vowels holds the demo's fallback recordings"
+    demo = _load("_demo_matching")
+    folder = tmp_path / "synthetic_vowels"  # generated here by the demo, as it would in data/
+    demo.SYNTHETIC = folder
 
     out = tmp_path / "out"
     out.mkdir()
-    rows = _load("_demo_matching").run(out=out, seed=0)
+    rows = demo.run(out=out, seed=0)
     text = capsys.readouterr().out
+    files = sorted(folder.glob("*.wav"))
+    assert len(files) == 160, "the demo generates the synthetic vowels when they are missing"
 
     assert "FSDD not found" in text and str(no_data) in text
     assert "synthetic vowels" in text
