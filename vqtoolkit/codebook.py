@@ -153,7 +153,8 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         X = checked.X
         n, d = X.shape
         k = self._n_codewords_for(n)
-        w = check_sample_weight(sample_weight, n)
+        # unit weights stay None: the kernels then skip the weight array and its multiply
+        w = None if sample_weight is None else check_sample_weight(sample_weight, n)
         rng = check_random_state(self.random_state)
         space = get_space(self.metric)
         whitener = resolve_whitener(self.whiten)
