@@ -34,6 +34,11 @@ __all__ = ["get_space", "register_space", "METRICS", "EuclideanSpace", "CosineSp
 _FAR = 100.0
 
 
+def far_from_origin(mean, var) -> bool:
+    """True when float32 data with these column moments must be centred (see ``_FAR``)."""
+    return bool(mean @ mean > _FAR * var.sum())
+
+
 def _weighted_moments(X, sample_weight, step=4096):
     """Weighted mean and variance per column in float64, block by block (no full copy)."""
     n, d = X.shape
@@ -75,7 +80,7 @@ class EuclideanSpace:
         if not fit or sp.issparse(X) or centred or X.dtype != np.float32:
             return X, None
         mean, var = _weighted_moments(X, sample_weight)
-        if mean @ mean <= _FAR * var.sum():
+        if not far_from_origin(mean, var):
             return X, None  # near the origin: float32 GEMM distances are accurate, no copy
         return (X - mean.astype(X.dtype)), mean
 

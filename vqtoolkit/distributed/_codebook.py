@@ -10,7 +10,7 @@ from ..codebook import canonical_order
 from ..errors import ParameterError
 from ..lloyd import lloyd, minibatch_step
 from ..seeding import kmeans_plusplus
-from ..spaces import _FAR, CosineSpace, EuclideanSpace, get_space
+from ..spaces import CosineSpace, EuclideanSpace, far_from_origin, get_space
 from ..whitening import resolve_whitener
 from ._cluster import _client
 from ._engine import Blocks, dask_lbg, dask_lloyd
@@ -190,7 +190,7 @@ class _Prepared:
             if whitener is not None:
                 _, mean = weighted_moments(Xw, w)
             _, var = weighted_moments(Xw, w, mean=mean, order=2)
-            if mean @ mean > _FAR * var.sum():
+            if far_from_origin(mean, var):
                 self.shift = mean
                 self.Xs = Xw.map_blocks(_shift_chunk, mean.astype(X.dtype), dtype=X.dtype)
 
