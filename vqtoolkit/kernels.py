@@ -11,11 +11,13 @@ processed by a pool of Python threads, each running single-threaded BLAS and
 numba functions that release the GIL. Inside a block, ``chunk_rows`` rows at a
 time (dense squared Euclidean):
 
-1. one GEMM on augmented operands, ``[X_chunk, 1] @ [-C, |c|^2 / 2].T``, gives
-   ``|c_j|^2 / 2 - x_i . c_j`` (half the squared distance minus ``|x_i|^2 / 2``)
-   directly in the dtype of ``X``, so no extra pass over the ``chunk x k``
-   block is needed;
-2. ``numpy.argmin`` along the codewords (SIMD, first index on ties);
+1. one GEMM, ``(-C) @ X_chunk.T`` (``k x chunk``, in the dtype of ``X``; BLAS
+   reads the rows of ``X`` transposed, no copy);
+2. a numba column argmin of ``|c_j|^2 / 2 - x_i . c_j`` (half the squared
+   distance minus ``|x_i|^2 / 2``): the loop runs down the codewords and
+   across the rows, so it vectorizes over rows (a per-row argmin over ``k``
+   values does not; at ``d = 13, k = 64`` it took 9 ms of a 16 ms pass, the
+   column form takes 1 ms); first index on ties;
 3. one fused numba pass per row: the exact squared distance to the chosen
    codeword (computed from the difference in float64, not from the expansion,
    so it never goes negative or loses digits), and the weighted per-codeword
@@ -48,6 +50,7 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+import scipy.linalg.cython_blas  # noqa: F401  the BLAS numba's np.dot calls: loaded before threadpoolctl looks
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
@@ -62,6 +65,7 @@ __all__ = [
     "pairwise_sq_distances",
     "min_sq_distances",
     "default_n_threads",
+    "single_threaded_blas",
     "BLOCK_ROWS",
 ]
 
@@ -112,8 +116,8 @@ def assign(X, codebook, *, metric="sqeuclidean", chunk_rows=None, n_threads=None
     codebook : ndarray of shape (n_codewords, n_features)
     chunk_rows : int, optional
         Rows per GEMM (at most ``BLOCK_ROWS``); by default ``2**20 //
-        n_codewords`` clipped to 64..4096, so one ``chunk_rows x n_codewords``
-        block stays around 4 MiB. Results do not depend on it except, for
+        n_codewords`` clipped to 256..2048, so one ``n_codewords x chunk_rows``
+        block stays at most 4 MiB (float32). Results do not depend on it except, for
         float32 data, on exact near-ties of the GEMM (a row's code comes from a
         different GEMM call).
     n_threads : int, optional
@@ -230,7 +234,7 @@ def pairwise_sq_distances(X, Y, *, n_threads=None):
 def _map_blocks(fn, n, n_threads):
     """Call ``fn(start)`` for every block start, in parallel, single-threaded BLAS; ordered results."""
     starts = list(range(0, n, BLOCK_ROWS))
-    with _blas_single_thread():
+    with single_threaded_blas():
         return list(_map_ordered(fn, starts, _check_threads(n_threads)))
 
 
@@ -348,6 +352,10 @@ class HamerlyState:
             This state's ``sq_distances`` array (updated in place by the next step).
         stats : AssignStats
         """
+        with single_threaded_blas():
+            return self._step(codebook)
+
+    def _step(self, codebook):
         X = self.X
         n, d = X.shape
         C = np.ascontiguousarray(codebook, dtype=X.dtype)
@@ -359,8 +367,10 @@ class HamerlyState:
             self.reset()
         eps = float(np.finfo(X.dtype).eps)
         rel = 4.0 * eps
+        # after a reset every row is recomputed: no bound, and old codes may not exist any more
+        fresh = self._prev is None
         # largest and second largest shift (another codeword's largest shift, per row)
-        if self._prev is None:
+        if fresh:
             sh1 = sh2 = 0.0
             jmax = -1
         else:
@@ -372,13 +382,11 @@ class HamerlyState:
             sh2 = float(shift.max())
         self._prev = C64
         cc = np.einsum("ij,ij->i", C64, C64)
-        s = _half_min_separation(C64, cc)
+        s = _half_min_separation(C64, cc, self.n_threads)
         cmax2 = float(cc.max())
         gemm_margin = (d + 2) * eps  # worst-case GEMM error: gemm_margin * (|x|^2 + 2 max|c|^2)
-        Ca = np.empty((k, d + 1), dtype=X.dtype)
-        Ca[:, :d] = -C
-        Ca[:, d] = 0.5 * cc
-        CaT = Ca.T
+        negC, half_sq = _gemm_operands(C, cc)
+        idx_dtype = _index_dtype(X.dtype)
         chunk_rows = min(int(self.chunk_rows or _default_chunk_rows(k, d)), BLOCK_ROWS)
         codes, lower, dist, w = self.codes, self.lower, self.sq_distances, self.w
 
@@ -391,57 +399,53 @@ class HamerlyState:
             counts = np.zeros(k, dtype=np.float64)
             sse = np.zeros(k, dtype=np.float64)
             ws = w[start:stop] if w.shape[0] else w
-            nf = _hamerly_check(Xb, C, cb, lb, db, s, sh1, sh2, jmax, rel, fail, ws, sums, counts,
-                                sse)
-            changed = 0
-            for c0 in range(0, nf, chunk_rows):
-                idx = fail[c0 : min(c0 + chunk_rows, nf)]
-                m = idx.shape[0]
-                Xa = _scratch("xa", (m, d + 1), X.dtype)
-                xx = _scratch("xx", (m,), np.float64)
-                _gather_augmented(Xb, idx, Xa, xx)
-                G = _scratch("g", (m, k), X.dtype)
-                np.matmul(Xa, CaT, out=G)
-                j1 = _scratch("j1", (m,), np.int64)
-                np.argmin(G, axis=1, out=j1)  # SIMD; the lowest index on ties
-                j2 = _scratch("j2", (m,), np.int64)
-                if k > 1:  # the second smallest: mask the smallest, SIMD argmin again
-                    _mask_rows(G, j1)
-                    np.argmin(G, axis=1, out=j2)
-                changed += _hamerly_rows(G, j1, j2, idx, xx, cb, lb, gemm_margin, cmax2, rel)
-            _hamerly_finish(Xb, C, cb, fail[:nf], ws, db, sums, counts, sse)
+            m = chunk_rows
+            nf, changed = _hamerly_block(
+                Xb, C, negC, half_sq, ws, chunk_rows, fresh, cb, lb, db, s, sh1, sh2, jmax, rel,
+                gemm_margin, cmax2, sums, counts, sse, fail, _scratch("xg", (m * d,), X.dtype),
+                _scratch("xx", (m,), np.float64), _scratch("g", (k * m,), X.dtype),
+                _scratch("best", (m,), X.dtype), _scratch("second", (m,), X.dtype),
+                _scratch("idx", (m,), idx_dtype),
+            )
             return sums, counts, sse, changed, nf
 
         sums = np.zeros((k, d), dtype=np.float64)
         counts = np.zeros(k, dtype=np.float64)
         sse = np.zeros(k, dtype=np.float64)
         n_changed = n_recomputed = 0
-        with _blas_single_thread():
-            for part in _map_ordered(block, list(range(0, n, BLOCK_ROWS)), self.n_threads):
-                sums += part[0]  # in block order: the same sums whatever the number of threads
-                counts += part[1]
-                sse += part[2]
-                n_changed += part[3]
-                n_recomputed += part[4]
+        for part in _map_ordered(block, list(range(0, n, BLOCK_ROWS)), self.n_threads):
+            sums += part[0]  # in block order: the same sums whatever the number of threads
+            counts += part[1]
+            sse += part[2]
+            n_changed += part[3]
+            n_recomputed += part[4]
         self.n_changed = n if self._n_steps == 0 else n_changed
         self._n_steps += 1
         self.n_recomputed = n_recomputed
         return codes, dist, AssignStats(sums, counts, sse)
 
 
-def _half_min_separation(C64, cc):
-    """``s_j``: a lower bound on half the distance from codeword ``j`` to its nearest other one."""
+def _half_min_separation(C64, cc, n_threads=1):
+    """``s_j``: a lower bound on half the distance from codeword ``j`` to its nearest other one.
+
+    Row blocks of the ``k x k`` distance matrix go to the worker threads (call
+    it with single-threaded BLAS).
+    """
     k, d = C64.shape
     s = np.full(k, np.inf)
     if k == 1:
         return s
     margin = 4.0 * (d + 4) * float(np.finfo(np.float64).eps)
-    for a in range(0, k, 512):
-        b = min(a + 512, k)
+
+    def rows(a):
+        b = min(a + 256, k)
         D = cc[a:b, None] + cc[None, :] - 2.0 * (C64[a:b] @ C64.T)
         D -= margin * (cc[a:b, None] + cc[None, :])
         D[np.arange(b - a), np.arange(a, b)] = np.inf
         s[a:b] = 0.5 * np.sqrt(np.maximum(D.min(axis=1), 0.0)) * (1.0 - 1e-12)
+
+    for _ in _map_ordered(rows, list(range(0, k, 256)), n_threads):
+        pass
     return s
 
 
@@ -449,14 +453,24 @@ def _half_min_separation(C64, cc):
 
 
 def _default_chunk_rows(n_codewords: int, n_features: int) -> int:
-    """Rows per GEMM: the ``chunk_rows x k`` block stays around 4 MiB (float32), 64 to 4096 rows.
+    """Rows per GEMM: ``2**20 / k`` clipped to 256..2048 (a ``k x rows`` block of at most 4 MiB).
 
-    Measured on 2 Zen 4 cores (``benchmarks/bench_kmeans.py``): below ~512 rows
-    the per-call overhead of GEMM and argmin shows at small ``k``; above 4096
-    rows nothing more is gained.
+    Measured on 2 Zen 4 cores (GEMM + column argmin, one thread): 2048 rows is
+    best up to ``k = 256``, 1024 at ``k = 1024``; below 256 rows the per-call
+    cost of the GEMM shows.
     """
     rows = (1 << 20) // max(n_codewords, 1)
-    return int(min(max(rows, 64), 4096))
+    return int(min(max(rows, 256), 2048))
+
+
+def _gemm_operands(C, c_sq):
+    """``-C`` and ``|c|^2 / 2`` in the dtype of ``C``: ``(-C) @ x + |c|^2/2`` ranks codewords for ``x``."""
+    return np.ascontiguousarray(-C), (0.5 * c_sq).astype(C.dtype)
+
+
+def _index_dtype(dtype):
+    """Codes of the column argmin: the width of the data, so the loop vectorizes evenly."""
+    return np.int32 if np.dtype(dtype).itemsize == 4 else np.int64
 
 
 def _weights(sample_weight, n):
@@ -479,11 +493,16 @@ _SCRATCH_MAX_BYTES = 64 << 20
 
 
 @contextmanager
-def _blas_single_thread():
+def single_threaded_blas():
     """Single-threaded BLAS while at least one kernel call is running (re-entrant, thread-safe).
 
-    The limit is process-wide in OpenBLAS, so concurrent callers share one
-    limiter: the first one in sets it, the last one out restores it.
+    The kernels parallelise over row blocks with their own threads, each
+    calling single-threaded BLAS. The limit is process-wide in OpenBLAS, so
+    concurrent callers share one limiter: the first one in sets it, the last
+    one out restores it. Hold it around a whole loop of kernel calls (as
+    :func:`vqtoolkit.lloyd.lloyd` does): restoring the limit between passes
+    wakes BLAS's own threads, which then spin and take the cores from the
+    kernel threads (measured: the next pass took twice its CPU time).
     """
     global _CONTROLLER, _BLAS_DEPTH, _BLAS_LIMITER
     with _LOCK:
@@ -579,11 +598,9 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
     del C64
     dense_l2 = not sparse and metric == "sqeuclidean"
     if dense_l2:
-        # [X, 1] @ CaT = |c|^2/2 - x.c : argmin of it is the nearest codeword
-        Ca = np.empty((k, d + 1), dtype=X.dtype)
-        Ca[:, :d] = -C
-        Ca[:, d] = 0.5 * c_sq
-        CaT = Ca.T
+        # (-C) @ X.T + |c|^2 / 2 = |c|^2/2 - x.c : its column argmin is the nearest codeword
+        negC, half_sq = _gemm_operands(C, c_sq)
+        idx_dtype = _index_dtype(X.dtype)
     CT = np.ascontiguousarray(C.T) if sparse else None
     codes = np.empty(n, dtype=np.int64)
     dist = np.empty(n, dtype=X.dtype)
@@ -597,19 +614,17 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
         sums = np.zeros((k, d) if block_sums else (0, d), dtype=np.float64)
         counts = np.zeros(k if with_stats else 0, dtype=np.float64)
         sse = np.zeros(k if with_stats else 0, dtype=np.float64)
+        if dense_l2:  # the whole block in one numba call: no Python (GIL) between chunks
+            _dense_block(X[start:stop], C, negC, half_sq, w[start:stop] if w.shape[0] else w,
+                         chunk_rows, codes[start:stop], dist[start:stop], sums, counts, sse,
+                         with_stats, _scratch("g", (k * chunk_rows,), X.dtype),
+                         _scratch("best", (chunk_rows,), X.dtype),
+                         _scratch("idx", (chunk_rows,), idx_dtype))
+            return sums, counts, sse
         for s in range(start, stop, chunk_rows):
             e = min(s + chunk_rows, stop)
             ws = w[s:e] if w.shape[0] else w
-            if dense_l2:
-                m = e - s
-                Xa = _scratch("xa", (m, d + 1), X.dtype)
-                Xa[:, :d] = X[s:e]
-                Xa[:, d] = 1
-                G = _scratch("g", (m, k), X.dtype)
-                np.matmul(Xa, CaT, out=G)
-                np.argmin(G, axis=1, out=codes[s:e])
-                _dense_finish(X[s:e], C, codes[s:e], ws, dist[s:e], sums, counts, sse, with_stats)
-            elif sparse:
+            if sparse:
                 a, b = X.indptr[s], X.indptr[e]
                 _sparse_chunk(
                     X.indptr[s : e + 1] - a, X.indices[a:b], X.data[a:b], CT, c_sq, C,
@@ -622,7 +637,7 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
     sums = np.zeros((k, d), dtype=np.float64)
     counts = np.zeros(k, dtype=np.float64)
     sse = np.zeros(k, dtype=np.float64)
-    with _blas_single_thread():
+    with single_threaded_blas():
         for part in _map_ordered(block, list(range(0, n, BLOCK_ROWS)), n_threads):
             if with_stats:  # in block order: the same sums whatever the number of threads
                 if block_sums:
@@ -666,9 +681,72 @@ def _add_row(X, i, j, w, sq, sums, counts, sse):
 
 
 @numba.njit(nogil=True, cache=True)
-def _dense_finish(X, C, codes, w, dist, sums, counts, sse, with_stats):
+def _col_argmin(GT, h, best, idx):
+    """``idx[i] = argmin_j GT[j, i] + h[j]`` (the lowest ``j`` on ties), ``best[i]`` its value.
+
+    The loop runs down the codewords and across the rows, so the compiler
+    vectorizes it over rows (the per-row ``argmin`` of a ``rows x k`` matrix
+    cannot be: ``k`` is short and its reduction is serial).
+    """
+    k, m = GT.shape
+    h0 = h[0]
+    for i in range(m):
+        best[i] = GT[0, i] + h0
+        idx[i] = 0
+    for j in range(1, k):
+        hj = h[j]
+        for i in range(m):
+            v = GT[j, i] + hj
+            b = best[i]
+            lt = v < b
+            best[i] = v if lt else b
+            idx[i] = j if lt else idx[i]
+
+
+@numba.njit(nogil=True, cache=True)
+def _col_argmin2(GT, h, best, second, idx):
+    """:func:`_col_argmin` that also keeps the second smallest value, ``second[i]``."""
+    k, m = GT.shape
+    h0 = h[0]
+    for i in range(m):
+        best[i] = GT[0, i] + h0
+        second[i] = np.inf
+        idx[i] = 0
+    for j in range(1, k):
+        hj = h[j]
+        for i in range(m):
+            v = GT[j, i] + hj
+            b = best[i]
+            lt = v < b
+            second[i] = min(second[i], max(b, v))
+            best[i] = v if lt else b
+            idx[i] = j if lt else idx[i]
+
+
+@numba.njit(nogil=True, cache=True)
+def _dense_block(X, C, negC, h, w, chunk_rows, codes, dist, sums, counts, sse, with_stats, gbuf,
+                 best, idx):
+    """Assign (and accumulate) one block, ``chunk_rows`` rows per GEMM.
+
+    ``gbuf`` (``k * chunk_rows``), ``best`` and ``idx`` (``chunk_rows``) are work buffers.
+    """
+    n = X.shape[0]
+    k = C.shape[0]
+    for s in range(0, n, chunk_rows):
+        e = min(s + chunk_rows, n)
+        m = e - s
+        GT = gbuf[: k * m].reshape((k, m))
+        np.dot(negC, X[s:e].T, GT)  # BLAS reads the rows transposed: no copy
+        _col_argmin(GT, h, best[:m], idx[:m])
+        _dense_finish(X[s:e], C, idx, codes[s:e], w[s:e] if w.shape[0] else w, dist[s:e], sums,
+                      counts, sse, with_stats)
+
+
+@numba.njit(nogil=True, cache=True)
+def _dense_finish(X, C, idx, codes, w, dist, sums, counts, sse, with_stats):
     for i in range(X.shape[0]):
-        bj = codes[i]
+        bj = idx[i]
+        codes[i] = bj
         s = _row_sq_dist(X, i, C, bj)
         dist[i] = s
         if with_stats:
@@ -771,39 +849,78 @@ def _hamerly_check(X, C, codes, lower, dist, s, sh1, sh2, jmax, rel, fail, w, su
 
 
 @numba.njit(nogil=True, cache=True)
-def _gather_augmented(X, idx, Xa, xx):
+def _hamerly_block(X, C, negC, h, w, chunk_rows, fresh, codes, lower, dist, s, sh1, sh2, jmax, rel,
+                   gemm_margin, cmax2, sums, counts, sse, fail, xg, xx, gbuf, best, second, idx):
+    """One block of :meth:`HamerlyState.step`: check the bounds, recompute the failing rows.
+
+    ``fresh``: no valid bounds (first step, or after a reset), every row is
+    recomputed. Returns ``(n_recomputed, n_changed)``.
+    """
+    n, d = X.shape
+    k = C.shape[0]
+    if fresh:
+        for i in range(n):
+            fail[i] = i
+        nf = n
+    else:
+        nf = _hamerly_check(X, C, codes, lower, dist, s, sh1, sh2, jmax, rel, fail, w, sums,
+                            counts, sse)
+    changed = 0
+    for c0 in range(0, nf, chunk_rows):
+        c1 = min(c0 + chunk_rows, nf)
+        m = c1 - c0
+        rows = fail[c0:c1]
+        if fresh:  # contiguous rows: no gather
+            Xg = X[c0:c1]
+            _sq_norms(Xg, xx)
+        else:
+            Xg = xg[: m * d].reshape((m, d))
+            _gather(X, rows, Xg, xx)
+        GT = gbuf[: k * m].reshape((k, m))
+        np.dot(negC, Xg.T, GT)
+        _col_argmin2(GT, h, best[:m], second[:m], idx[:m])
+        changed += _hamerly_rows(idx, second, rows, xx, codes, lower, gemm_margin, cmax2, rel)
+    _hamerly_finish(X, C, codes, fail[:nf], w, dist, sums, counts, sse)
+    return nf, changed
+
+
+@numba.njit(nogil=True, cache=True)
+def _gather(X, idx, Xg, xx):
+    """Rows ``idx`` of X into ``Xg``, and their squared norms (float64) into ``xx``."""
     d = X.shape[1]
     for r in range(idx.shape[0]):
         i = idx[r]
         acc = 0.0
         for t in range(d):
             v = X[i, t]
-            Xa[r, t] = v
+            Xg[r, t] = v
             acc += np.float64(v) * np.float64(v)
-        Xa[r, d] = 1
         xx[r] = acc
 
 
 @numba.njit(nogil=True, cache=True)
-def _mask_rows(G, j1):
-    for r in range(j1.shape[0]):
-        G[r, j1[r]] = np.inf
+def _sq_norms(X, xx):
+    for r in range(X.shape[0]):
+        acc = 0.0
+        for t in range(X.shape[1]):
+            v = np.float64(X[r, t])
+            acc += v * v
+        xx[r] = acc
 
 
 @numba.njit(nogil=True, cache=True)
-def _hamerly_rows(G, j1, j2, idx, xx, codes, lower, gemm_margin, cmax2, rel):
+def _hamerly_rows(j1, second, idx, xx, codes, lower, gemm_margin, cmax2, rel):
     """New codes of the recomputed rows and a safe lower bound from the second smallest GEMM value."""
     changed = 0
-    k = G.shape[1]
     for r in range(idx.shape[0]):
         i = idx[r]
         if codes[i] != j1[r]:
             changed += 1
             codes[i] = j1[r]
-        if k == 1:
+        b2 = np.float64(second[r])
+        if b2 == np.inf:  # a single codeword
             lower[i] = np.inf
         else:
-            b2 = np.float64(G[r, j2[r]])
             d2 = xx[r] + 2.0 * b2 - gemm_margin * (xx[r] + 2.0 * cmax2)
             lo = np.sqrt(d2) if d2 > 0.0 else 0.0
             lower[i] = lo * (1.0 - rel)

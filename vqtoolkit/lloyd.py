@@ -202,31 +202,33 @@ def lloyd(X, centers, *, sample_weight=None, max_iter=300, tol=1e-4, empty="spli
             chunk_rows=chunk_rows,
         )
 
-    for it in range(1, max_iter + 1):
-        codes, dist, stats = one_pass(C)
-        J = stats.total_sse / wsum
-        history.append(J)
-        if progress is not None:
-            progress(it, J)
-        if bounds is not None:
-            unchanged = it > 1 and bounds.n_changed == 0
-        else:
-            unchanged = prev_codes is not None and np.array_equal(codes, prev_codes)
-        if unchanged:
-            strict = True
-            break
-        newC = upd(stats, C, X, codes, w)
-        empties = np.flatnonzero(stats.counts <= 0)
-        if empties.size:
-            newC = _fix_empty(X, newC, empties, stats, dist, codes, empty, rng, it, k)
-            if bounds is not None:  # a moved codeword: start the bounds afresh
-                bounds.reset()
-        C = newC.astype(X.dtype, copy=False)
-        prev_codes = codes if bounds is None else None
-        if len(history) > 1 and (history[-2] - J) <= tol * J:
-            break
-    if not strict:
-        codes, dist, stats = one_pass(C)
+    # one BLAS limit for the whole run: restoring it between passes wakes spinning BLAS threads
+    with kernels.single_threaded_blas():
+        for it in range(1, max_iter + 1):
+            codes, dist, stats = one_pass(C)
+            J = stats.total_sse / wsum
+            history.append(J)
+            if progress is not None:
+                progress(it, J)
+            if bounds is not None:
+                unchanged = it > 1 and bounds.n_changed == 0
+            else:
+                unchanged = prev_codes is not None and np.array_equal(codes, prev_codes)
+            if unchanged:
+                strict = True
+                break
+            newC = upd(stats, C, X, codes, w)
+            empties = np.flatnonzero(stats.counts <= 0)
+            if empties.size:
+                newC = _fix_empty(X, newC, empties, stats, dist, codes, empty, rng, it, k)
+                if bounds is not None:  # a moved codeword: start the bounds afresh
+                    bounds.reset()
+            C = newC.astype(X.dtype, copy=False)
+            prev_codes = codes if bounds is None else None
+            if len(history) > 1 and (history[-2] - J) <= tol * J:
+                break
+        if not strict:
+            codes, dist, stats = one_pass(C)
     return LloydResult(
         centers=np.ascontiguousarray(C),
         codes=codes,
