@@ -2,9 +2,11 @@
 
 Every method gets the same float32 data and the same initial centroids, and
 the same number of threads (``--threads``, default 2). Per shape the methods
-run round-robin ``--repeats`` times (so background load hits them alike);
-the table reports the median and the best of the per-iteration times, the
-ratio of ours to the fastest peer, peak extra memory and the BLAS in use.
+run round-robin ``--repeats`` times (so background load hits them alike), each
+after a short sleep (``--pause``, so the previous method's OpenMP/BLAS worker
+threads have stopped spinning); the table reports the median and the best of
+the per-iteration times, the ratio of ours to the fastest peer, peak extra
+memory and the BLAS in use.
 
 What one "iteration" is, per method:
 
@@ -125,7 +127,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--iters", type=int, default=10, help="Lloyd iterations per run")
-    p.add_argument("--repeats", type=int, default=3, help="runs per method and shape (round-robin)")
+    p.add_argument("--repeats", type=int, default=5, help="runs per method and shape (round-robin)")
+    p.add_argument("--pause", type=float, default=0.3,
+                   help="seconds of sleep before each timed run, so the previous method's "
+                        "spinning OpenMP/BLAS threads have gone to sleep")
     p.add_argument("--methods", default="vqtoolkit-hamerly,vqtoolkit-lloyd,scipy,sklearn,faiss")
     p.add_argument("--no-scipy-big", action="store_true", help="skip scipy on the k=1024 shape (slow)")
     p.add_argument("--quick", action="store_true", help="small shapes, smoke run")
@@ -161,6 +166,7 @@ def main(argv=None):
             times = {m: [] for m in todo}
             for _ in range(args.repeats):
                 for m in todo:
+                    time.sleep(args.pause)
                     times[m].extend(METHODS[m](X, C0, args.iters, args.threads))
             med = {m: median(v) for m, v in times.items()}
             peers = [m for m in todo if m not in OURS]

@@ -660,7 +660,7 @@ def _check_threads(n_threads):
 # --------------------------------------------------------------------------- numba
 
 
-@numba.njit(nogil=True, cache=True, inline="always")
+@numba.njit(nogil=True, cache=True, fastmath={"reassoc"})
 def _row_sq_dist(X, i, C, j):
     """Exact squared distance of row ``i`` of X to codeword ``j``, in float64 from the difference."""
     acc = 0.0
@@ -872,15 +872,21 @@ def _hamerly_block(X, C, negC, h, w, chunk_rows, fresh, codes, lower, dist, s, s
         rows = fail[c0:c1]
         if fresh:  # contiguous rows: no gather
             Xg = X[c0:c1]
-            _sq_norms(Xg, xx)
         else:
             Xg = xg[: m * d].reshape((m, d))
             _gather(X, rows, Xg, xx)
         GT = gbuf[: k * m].reshape((k, m))
         np.dot(negC, Xg.T, GT)
         _col_argmin2(GT, h, best[:m], second[:m], idx[:m])
-        changed += _hamerly_rows(idx, second, rows, xx, codes, lower, gemm_margin, cmax2, rel)
-    _hamerly_finish(X, C, codes, fail[:nf], w, dist, sums, counts, sse)
+        if fresh:  # code, bound, exact distance and totals in one pass over the rows
+            changed += _hamerly_fresh_rows(Xg, C, idx, second, codes[c0:c1], lower[c0:c1],
+                                           dist[c0:c1], w[c0:c1] if w.shape[0] else w, sums,
+                                           counts, sse, gemm_margin, cmax2, rel)
+        else:
+            changed += _hamerly_rows(idx, second, rows, xx, codes, lower, gemm_margin, cmax2,
+                                     rel)
+    if not fresh:
+        _hamerly_finish(X, C, codes, fail[:nf], w, dist, sums, counts, sse)
     return nf, changed
 
 
@@ -898,14 +904,39 @@ def _gather(X, idx, Xg, xx):
         xx[r] = acc
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _lower_bound(xx, b2, gemm_margin, cmax2, rel):
+    """A safe lower bound on the distance to the second nearest codeword, from its GEMM value ``b2``.
+
+    ``b2`` approximates ``|c|^2/2 - x.c``; the worst-case GEMM rounding error
+    (``gemm_margin * (|x|^2 + 2 max|c|^2)`` on the squared distance) is taken off.
+    """
+    if b2 == np.inf:  # a single codeword
+        return np.inf
+    d2 = xx + 2.0 * b2 - gemm_margin * (xx + 2.0 * cmax2)
+    lo = np.sqrt(d2) if d2 > 0.0 else 0.0
+    return lo * (1.0 - rel)
+
+
 @numba.njit(nogil=True, cache=True)
-def _sq_norms(X, xx):
-    for r in range(X.shape[0]):
-        acc = 0.0
+def _hamerly_fresh_rows(X, C, idx, second, codes, lower, dist, w, sums, counts, sse, gemm_margin,
+                        cmax2, rel):
+    """Rows of a fully recomputed chunk, in row order: code, lower bound, exact distance, totals."""
+    changed = 0
+    for i in range(X.shape[0]):
+        a = idx[i]
+        if codes[i] != a:
+            changed += 1
+            codes[i] = a
+        xx = 0.0
         for t in range(X.shape[1]):
-            v = np.float64(X[r, t])
-            acc += v * v
-        xx[r] = acc
+            v = np.float64(X[i, t])
+            xx += v * v
+        lower[i] = _lower_bound(xx, np.float64(second[i]), gemm_margin, cmax2, rel)
+        acc = _row_sq_dist(X, i, C, a)
+        dist[i] = acc
+        _add_row(X, i, a, w, acc, sums, counts, sse)
+    return changed
 
 
 @numba.njit(nogil=True, cache=True)
@@ -917,13 +948,7 @@ def _hamerly_rows(j1, second, idx, xx, codes, lower, gemm_margin, cmax2, rel):
         if codes[i] != j1[r]:
             changed += 1
             codes[i] = j1[r]
-        b2 = np.float64(second[r])
-        if b2 == np.inf:  # a single codeword
-            lower[i] = np.inf
-        else:
-            d2 = xx[r] + 2.0 * b2 - gemm_margin * (xx[r] + 2.0 * cmax2)
-            lo = np.sqrt(d2) if d2 > 0.0 else 0.0
-            lower[i] = lo * (1.0 - rel)
+        lower[i] = _lower_bound(xx[r], np.float64(second[r]), gemm_margin, cmax2, rel)
     return changed
 
 
