@@ -91,10 +91,15 @@ class PeakMemory:
         return max(self.traced_mb, self.rss_mb)
 
 
-def time_calls(fn, repeats: int) -> list[float]:
-    """Wall-clock seconds of ``repeats`` calls of ``fn()``."""
+def time_calls(fn, repeats: int, pause: float = 0.0) -> list[float]:
+    """Wall-clock seconds of ``repeats`` calls of ``fn()``, each after ``pause`` seconds of sleep.
+
+    The sleep lets worker threads left spinning by the previous call (OpenMP,
+    OpenBLAS) go idle, so they do not take the cores from the timed call.
+    """
     out = []
     for _ in range(repeats):
+        time.sleep(pause)
         t0 = time.perf_counter()
         fn()
         out.append(time.perf_counter() - t0)

@@ -8,7 +8,8 @@
 - scikit-learn ``KMeans.predict`` (codes only),
 - faiss ``IndexFlatL2.search(X, 1)`` (codes + squared distances),
 
-each with ``--threads`` threads (default 2), round-robin ``--repeats`` times.
+each with ``--threads`` threads (default 2), round-robin ``--repeats`` times,
+each call after a short sleep (``--pause``) so no library's idle threads spin.
 The table gives the median and best throughput, the ratio to faiss, and the
 peak extra memory (tracemalloc and sampled RSS; the output arrays themselves,
 ``n`` codes and ``n`` distances, are included).
@@ -80,7 +81,8 @@ def main(argv=None):
     p.add_argument("--d", type=int, default=13)
     p.add_argument("--k", type=int, default=256)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=11)
+    p.add_argument("--pause", type=float, default=0.2, help="seconds of sleep before each timed call")
     args = p.parse_args(argv)
 
     import sklearn.cluster  # noqa: F401  load its OpenMP runtime before limiting threads
@@ -113,7 +115,7 @@ def main(argv=None):
         times = {name: [] for name in methods}
         for _ in range(args.repeats):
             for name, fn in methods.items():
-                times[name].extend(time_calls(fn, 1))
+                times[name].extend(time_calls(fn, 1, args.pause))
     ref = "faiss IndexFlatL2" if "faiss IndexFlatL2" in times else "vqtoolkit"
     rows = []
     for name, ts in times.items():
