@@ -225,3 +225,28 @@ def test_bad_shapes_and_sparse_cityblock():
         kernels.assign(sp.csr_matrix(np.eye(3)), np.eye(3), metric="cityblock")
     with pytest.raises(ParameterError, match=r"X has shape \(4,\); expected"):
         kernels.assign(np.zeros(4), np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_column_moments_match_numpy(dtype, weighted):
+    rng = np.random.default_rng(21)
+    # far from the origin: the shifted sums must keep the variance's digits
+    X = (rng.normal(size=(5000, 7)) * 3.0 + 1e4).astype(dtype)
+    w = rng.uniform(0.0, 2.0, size=len(X)) if weighted else None
+    mean, var = kernels.column_moments(X, w)
+    X64 = X.astype(np.float64)
+    ref_mean = np.average(X64, axis=0, weights=w)
+    ref_var = np.average((X64 - ref_mean) ** 2, axis=0, weights=w)
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-12)
+    np.testing.assert_allclose(var, ref_var, rtol=1e-9)
+
+
+def test_all_finite():
+    X = np.random.default_rng(22).normal(size=(300, 5)).astype(np.float32)
+    assert kernels.all_finite(X) and kernels.all_finite(X.T)  # C and F order
+    for bad in (np.nan, np.inf, -np.inf):
+        Y = X.copy()
+        Y[123, 4] = bad
+        assert not kernels.all_finite(Y) and not kernels.all_finite(Y.T)
+    assert kernels.all_finite(np.arange(6).reshape(2, 3))

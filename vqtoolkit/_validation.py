@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state as _sk_check_random_state
 
+from . import kernels
 from .errors import NotFittedError, ParameterError
 
 __all__ = [
@@ -96,7 +97,7 @@ def check_X(X, *, accept_sparse=False, what="input", allow_memmap=True) -> Check
             f"{what}: found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
             "required."
         )
-    if not np.isfinite(data).all():
+    if not kernels.all_finite(data):  # one pass, no n x d boolean temporary
         bad = int(np.size(data) - np.isfinite(data).sum())
         raise ParameterError(
             f"{what}: X of shape {X.shape} contains {bad} NaN or infinite value(s)"

@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
+from . import kernels
 from .errors import ParameterError
 
 __all__ = ["get_space", "register_space", "METRICS", "EuclideanSpace", "CosineSpace"]
@@ -37,22 +38,6 @@ _FAR = 100.0
 def far_from_origin(mean, var) -> bool:
     """True when float32 data with these column moments must be centred (see ``_FAR``)."""
     return bool(mean @ mean > _FAR * var.sum())
-
-
-def _weighted_moments(X, sample_weight, step=4096):
-    """Weighted mean and variance per column in float64, block by block (no full copy)."""
-    n, d = X.shape
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    total = w.sum()
-    mean = np.zeros(d)
-    for s in range(0, n, step):
-        mean += w[s : s + step] @ np.asarray(X[s : s + step], dtype=np.float64)
-    mean /= total
-    var = np.zeros(d)
-    for s in range(0, n, step):
-        diff = np.asarray(X[s : s + step], dtype=np.float64) - mean
-        var += w[s : s + step] @ (diff * diff)
-    return mean, var / total
 
 
 class EuclideanSpace:
@@ -79,7 +64,7 @@ class EuclideanSpace:
         centred = whitener is not None and whitener.method != "scale"
         if not fit or sp.issparse(X) or centred or X.dtype != np.float32:
             return X, None
-        mean, var = _weighted_moments(X, sample_weight)
+        mean, var = kernels.column_moments(X, sample_weight)
         if not far_from_origin(mean, var):
             return X, None  # near the origin: float32 GEMM distances are accurate, no copy
         return (X - mean.astype(X.dtype)), mean
