@@ -116,3 +116,17 @@ def test_algorithm_errors():
         kernels.HamerlyState(np.arange(5.0))
     with pytest.raises(ParameterError, match=r"codebook has shape \(3, 5\); expected \(k, 2\)"):
         kernels.HamerlyState(X).step(np.zeros((3, 5)))
+
+
+def test_fewer_codewords_after_steps():
+    # codes from the old codebook go up to 7; with 3 codewords the step must not test them
+    X, C = _blobs(6000, 3, 8, np.float32, seed=9)
+    state = kernels.HamerlyState(X, n_threads=2)
+    state.step(C)
+    state.step(C)
+    assert state.codes.max() > 2
+    codes, dist, _ = state.step(C[:3])
+    ref_codes, ref_dist = kernels.assign(X, C[:3])
+    np.testing.assert_array_equal(codes, ref_codes)
+    np.testing.assert_allclose(dist, ref_dist, rtol=1e-6)
+    assert state.n_recomputed == len(X)
