@@ -296,7 +296,7 @@ def all_finite(X) -> bool:
     X = np.asarray(X)
     if X.dtype.kind != "f":
         return bool(np.isfinite(X).all())
-    return bool(_all_finite(X.reshape(-1) if X.flags.c_contiguous else X.ravel()))
+    return bool(_all_finite(X.ravel(order="K")))  # a view for C- and F-ordered arrays
 
 
 # --------------------------------------------------------------------------- Hamerly
@@ -931,9 +931,7 @@ def _hamerly_block(X, C, negC, h, w, chunk_rows, fresh, codes, lower, dist, s, s
     """
     n, d = X.shape
     k = C.shape[0]
-    if fresh:
-        for i in range(n):
-            fail[i] = i
+    if fresh:  # every row, in order: the chunks below slice X directly, ``fail`` is unused
         nf = n
     else:
         nf = _hamerly_check(X, C, codes, lower, dist, s, sh1, sh2, jmax, rel, fail, w, sums,
