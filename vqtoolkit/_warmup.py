@@ -27,6 +27,10 @@ def warm_up(verbose: bool = True) -> float:
         kernels.assign(X, C, n_threads=1)
         kernels.assign_accumulate(X, C, metric="cityblock", n_threads=1)
         kernels.accumulate(X, np.zeros(64, dtype=np.int64), 4)
+        # the unrolled search is generated per number of features: MFCC-sized (13) and 2-D too
+        for d in (2, 13):
+            Xd = np.random.default_rng(0).normal(size=(64, d)).astype(dtype)
+            kernels.assign(Xd, Xd[:3].copy(), n_threads=1)
         S = sp.csr_matrix(X)
         kernels.assign_accumulate(S, C, n_threads=1)
         kernels.accumulate(S, np.zeros(64, dtype=np.int64), 4)

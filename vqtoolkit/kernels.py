@@ -8,17 +8,24 @@ How it works
 ------------
 The rows of ``X`` are cut into *blocks* of ``BLOCK_ROWS`` rows. Blocks are
 processed by a pool of Python threads, each running single-threaded BLAS and
-numba functions that release the GIL. Inside a block, ``chunk_rows`` rows at a
-time (dense squared Euclidean):
+numba functions that release the GIL. Dense squared Euclidean, per block:
 
-1. one GEMM, ``(-C) @ X_chunk.T`` (``k x chunk``, in the dtype of ``X``; BLAS
-   reads the rows of ``X`` transposed, no copy);
-2. a numba column argmin of ``|c_j|^2 / 2 - x_i . c_j`` (half the squared
-   distance minus ``|x_i|^2 / 2``): the loop runs down the codewords and
-   across the rows, so it vectorizes over rows (a per-row argmin over ``k``
-   values does not; at ``d = 13, k = 64`` it took 9 ms of a 16 ms pass, the
-   column form takes 1 ms); first index on ties;
-3. one fused numba pass per row: the exact squared distance to the chosen
+1. the nearest codeword of every row, as the argmin over ``j`` of
+   ``|c_j|^2 / 2 - x_i . c_j`` (half the squared distance minus
+   ``|x_i|^2 / 2``; first index on ties), ``chunk_rows`` rows at a time, by
+   one of two searches with the same results up to rounding:
+
+   - few features (``d <= 16`` where numba compiles AVX-512 code, ``d <= 8``
+     otherwise): a numba loop with the feature loop unrolled for this ``d``,
+     two codewords per sweep over the (transposed) rows, vectorized over rows
+     (:mod:`vqtoolkit._unrolled`; ``d = 13, k = 256``: 47 ns/row against 88);
+   - otherwise one GEMM, ``(-C) @ X_chunk.T`` (``k x chunk``, in the dtype of
+     ``X``; BLAS reads the rows transposed, no copy), then a numba column
+     argmin that runs down the codewords and across the rows, so it
+     vectorizes over rows (a per-row argmin over ``k`` values does not; at
+     ``d = 13, k = 64`` NumPy's took 9 ms of a 16 ms pass, this 1 ms);
+
+2. one numba pass per row: the exact squared distance to the chosen
    codeword (computed from the difference in float64, not from the expansion,
    so it never goes negative or loses digits), and the weighted per-codeword
    sums, counts and distortion.
@@ -28,7 +35,8 @@ CSR input uses a fused numba sparse-dense product + argmin per row; L1
 
 :class:`HamerlyState` runs the same dense pass with Hamerly's bounds (one
 lower bound per row): rows whose bounds prove their code cannot change skip
-the GEMM; the others are gathered and go through the GEMM + argmin above.
+the search; the others are gathered and go through the search above, which
+also gives their second smallest value (the new lower bound).
 
 Memory stays bounded by ``n_threads * chunk_rows * k`` (never an ``n x k``
 matrix). Partial sums are float64 and are added block by block *in block
@@ -55,6 +63,7 @@ import scipy.linalg.cython_blas  # noqa: F401  the BLAS numba's np.dot calls: lo
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
+from . import _unrolled
 from .errors import ParameterError
 
 __all__ = [
@@ -118,11 +127,11 @@ def assign(X, codebook, *, metric="sqeuclidean", chunk_rows=None, n_threads=None
     X : ndarray or CSR matrix of shape (n_samples, n_features)
     codebook : ndarray of shape (n_codewords, n_features)
     chunk_rows : int, optional
-        Rows per GEMM (at most ``BLOCK_ROWS``); by default 512 (fewer above
-        ``n_codewords = 1024``), the fastest measured with both OpenBLAS's
-        AVX2 and AVX-512 kernels. Results do not depend on it except, for
-        float32 data, on exact near-ties of the GEMM (a row's code comes from a
-        different GEMM call).
+        Rows per search step (at most ``BLOCK_ROWS``); by default 512 (fewer
+        above ``n_codewords = 1024``), the fastest measured for the unrolled
+        search and for GEMM with both OpenBLAS's AVX2 and AVX-512 kernels.
+        Results do not depend on it except, for float32 data, on exact
+        near-ties of the GEMM (a row's code comes from a different GEMM call).
     n_threads : int, optional
         Worker threads; ``None`` uses every available CPU. Results never
         depend on it (bit-identical).
@@ -312,13 +321,13 @@ class HamerlyState:
     every row to its current codeword (needed anyway for the distortion), lowers
     ``l_i`` by the largest shift of another codeword since the previous step,
     and keeps the code when ``u_i < max(l_i, s_{a_i})``. The remaining rows of
-    each block are gathered and assigned by the same GEMM as :func:`assign`,
+    each block are gathered and assigned by the same search as :func:`assign`,
     which also gives their new lower bound (the second smallest distance).
 
     The result is exactly what :func:`assign_accumulate` returns for the same
     codebook (codes, distances, and bit-identical sums when the codes agree),
     except on floating-point near-ties: bounds are kept conservative (the
-    worst-case rounding error of the float32/float64 GEMM and of the bound
+    worst-case rounding error of the float32/float64 search and of the bound
     arithmetic is subtracted), so a kept code is always the strictly nearest
     codeword. Blocks of ``BLOCK_ROWS`` rows and block-order reductions make the
     result independent of the number of threads.
@@ -422,29 +431,42 @@ class HamerlyState:
         cc = np.einsum("ij,ij->i", C64, C64)
         s = _half_min_separation(C64, cc, self.n_threads)
         cmax2 = float(cc.max())
-        gemm_margin = (d + 2) * eps  # worst-case GEMM error: gemm_margin * (|x|^2 + 2 max|c|^2)
+        # worst-case error of the search's value (a sum of d + 1 terms, GEMM or unrolled, in any
+        # order): gemm_margin * (|x|^2 + 2 max|c|^2) on the squared distance
+        gemm_margin = (d + 2) * eps
         negC, half_sq = _gemm_operands(C, cc)
         idx_dtype = _index_dtype(X.dtype)
         chunk_rows = min(int(self.chunk_rows or _default_chunk_rows(k, d)), BLOCK_ROWS)
         codes, lower, dist, w = self.codes, self.lower, self.sq_distances, self.w
 
+        argmin = _argmin_function(d)
+
         def block(start):
             stop = min(start + BLOCK_ROWS, n)
+            m = stop - start
             Xb = X[start:stop]
             cb, lb, db = codes[start:stop], lower[start:stop], dist[start:stop]
-            fail = _scratch("fail", (stop - start,), np.int64)
             sums = np.zeros((k, d), dtype=np.float64)
             counts = np.zeros(k, dtype=np.float64)
             sse = np.zeros(k, dtype=np.float64)
             ws = w[start:stop] if w.shape[0] else w
-            m = chunk_rows
-            nf, changed = _hamerly_block(
-                Xb, C, negC, half_sq, ws, chunk_rows, fresh, cb, lb, db, s, sh1, sh2, jmax, rel,
-                gemm_margin, cmax2, sums, counts, sse, fail, _scratch("xg", (m * d,), X.dtype),
-                _scratch("xx", (m,), np.float64), _scratch("g", (k * m,), X.dtype),
-                _scratch("best", (m,), X.dtype), _scratch("second", (m,), X.dtype),
-                _scratch("idx", (m,), idx_dtype),
-            )
+            work = _scratch("work", ((k + d) * chunk_rows,), X.dtype)
+            best = _scratch("best", (m,), X.dtype)
+            second = _scratch("second", (m,), X.dtype)
+            idx = _scratch("idx", (m,), idx_dtype)
+            if fresh:  # no valid bounds: every row, in order, no gather
+                argmin(Xb, _NO_ROWS, False, negC, half_sq, chunk_rows, work, _NO_NORMS, best,
+                       second, idx, True)
+                changed = _hamerly_fresh_rows(Xb, C, idx, second, cb, lb, db, ws, sums, counts,
+                                              sse, gemm_margin, cmax2, rel)
+                return sums, counts, sse, changed, m
+            fail = _scratch("fail", (m,), np.int64)
+            nf = _hamerly_check(Xb, C, cb, lb, db, s, sh1, sh2, jmax, rel, fail, ws, sums, counts,
+                                sse)
+            rows, xx = fail[:nf], _scratch("xx", (nf,), np.float64)
+            argmin(Xb, rows, True, negC, half_sq, chunk_rows, work, xx, best, second, idx, True)
+            changed = _hamerly_rows(idx, second, rows, xx, cb, lb, gemm_margin, cmax2, rel)
+            _hamerly_finish(Xb, C, cb, rows, ws, db, sums, counts, sse)
             return sums, counts, sse, changed, nf
 
         sums = np.zeros((k, d), dtype=np.float64)
@@ -491,13 +513,15 @@ def _half_min_separation(C64, cc, n_threads=1):
 
 
 def _default_chunk_rows(n_codewords: int, n_features: int) -> int:
-    """Rows per GEMM: 512, fewer above ``k = 1024`` (``2**19 / k``, at least 128).
+    """Rows per search step: 512, fewer above ``k = 1024`` (``2**19 / k``, at least 128).
 
     Measured on 2 Zen 4 cores, one thread, ``(-C) @ X_chunk.T``: with
     OpenBLAS's AVX-512 (``SkylakeX``) kernel, chunks of 1024 rows and more
     take 1.3-2.8x longer per row than 512 (d = 13, k = 64: 17 ns/row at 512,
     36 at 2048); with the AVX2 (``Haswell``) kernel 512 is within 5 % of the
     best. The ``k x 512`` block (128 KiB-2 MiB) stays near L2 for the argmin.
+    The unrolled search (d = 13, k = 256, AVX-512 code): 128 rows 62 ns/row,
+    256 rows 54, 512 rows 52, 1024 rows 87 (the ``d x rows`` copy leaves L1).
     """
     if n_codewords <= 1024:
         return 512
@@ -507,6 +531,18 @@ def _default_chunk_rows(n_codewords: int, n_features: int) -> int:
 def _gemm_operands(C, c_sq):
     """``-C`` and ``|c|^2 / 2`` in the dtype of ``C``: ``(-C) @ x + |c|^2/2`` ranks codewords for ``x``."""
     return np.ascontiguousarray(-C), (0.5 * c_sq).astype(C.dtype)
+
+
+def _argmin_function(n_features):
+    """The nearest-codeword search for ``n_features``: unrolled loop (few features) or GEMM.
+
+    Both have the signature of :func:`_gemm_argmin`.
+    """
+    return _unrolled.argmin_function(n_features) or _gemm_argmin
+
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_NORMS = np.zeros(0, dtype=np.float64)
 
 
 def _index_dtype(dtype):
@@ -642,6 +678,7 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
         # (-C) @ X.T + |c|^2 / 2 = |c|^2/2 - x.c : its column argmin is the nearest codeword
         negC, half_sq = _gemm_operands(C, c_sq)
         idx_dtype = _index_dtype(X.dtype)
+        argmin = _argmin_function(d)
     CT = np.ascontiguousarray(C.T) if sparse else None
     codes = np.empty(n, dtype=np.int64)
     dist = np.empty(n, dtype=X.dtype)
@@ -655,12 +692,16 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
         sums = np.zeros((k, d) if block_sums else (0, d), dtype=np.float64)
         counts = np.zeros(k if with_stats else 0, dtype=np.float64)
         sse = np.zeros(k if with_stats else 0, dtype=np.float64)
-        if dense_l2:  # the whole block in one numba call: no Python (GIL) between chunks
-            _dense_block(X[start:stop], C, negC, half_sq, w[start:stop] if w.shape[0] else w,
-                         chunk_rows, codes[start:stop], dist[start:stop], sums, counts, sse,
-                         with_stats, _scratch("g", (k * chunk_rows,), X.dtype),
-                         _scratch("best", (chunk_rows,), X.dtype),
-                         _scratch("idx", (chunk_rows,), idx_dtype))
+        if dense_l2:  # codes of the whole block (one numba call), then distances and totals
+            m = stop - start
+            idx = _scratch("idx", (m,), idx_dtype)
+            best = _scratch("best", (m,), X.dtype)
+            argmin(X[start:stop], _NO_ROWS, False, negC, half_sq, chunk_rows,
+                   _scratch("work", ((k + d) * chunk_rows,), X.dtype), _NO_NORMS, best, best, idx,
+                   False)
+            _dense_finish(X[start:stop], C, idx, codes[start:stop],
+                          w[start:stop] if w.shape[0] else w, dist[start:stop], sums, counts, sse,
+                          with_stats)
             return sums, counts, sse
         for s in range(start, stop, chunk_rows):
             e = min(s + chunk_rows, stop)
@@ -797,22 +838,31 @@ def _col_argmin2(GT, h, best, second, idx):
 
 
 @numba.njit(nogil=True, cache=True)
-def _dense_block(X, C, negC, h, w, chunk_rows, codes, dist, sums, counts, sse, with_stats, gbuf,
-                 best, idx):
-    """Assign (and accumulate) one block, ``chunk_rows`` rows per GEMM.
+def _gemm_argmin(X, rows, gather, negC, h, chunk_rows, work, xx, best, second, idx, with_second):
+    """Nearest codeword of every row by GEMM + column argmin, ``chunk_rows`` rows per GEMM.
 
-    ``gbuf`` (``k * chunk_rows``), ``best`` and ``idx`` (``chunk_rows``) are work buffers.
+    The rows are ``X`` in order, or ``X[rows]`` when ``gather`` (their squared
+    norms then go to ``xx``). Writes ``idx[i]``, the argmin over ``j`` of
+    ``h[j] + negC[j] . x_i`` (lowest ``j`` on ties), ``best[i]`` its value and,
+    ``with_second``, the second smallest value ``second[i]``. ``work`` holds
+    ``(k + d) * chunk_rows`` values.
     """
-    n = X.shape[0]
-    k = C.shape[0]
+    n = rows.shape[0] if gather else X.shape[0]
+    k, d = negC.shape
     for s in range(0, n, chunk_rows):
         e = min(s + chunk_rows, n)
         m = e - s
-        GT = gbuf[: k * m].reshape((k, m))
-        np.dot(negC, X[s:e].T, GT)  # BLAS reads the rows transposed: no copy
-        _col_argmin(GT, h, best[:m], idx[:m])
-        _dense_finish(X[s:e], C, idx, codes[s:e], w[s:e] if w.shape[0] else w, dist[s:e], sums,
-                      counts, sse, with_stats)
+        if gather:
+            Xg = work[k * chunk_rows : k * chunk_rows + m * d].reshape((m, d))
+            _gather(X, rows[s:e], Xg, xx[s:e])
+        else:
+            Xg = X[s:e]
+        GT = work[: k * m].reshape((k, m))
+        np.dot(negC, Xg.T, GT)  # BLAS reads the rows transposed: no copy
+        if with_second:
+            _col_argmin2(GT, h, best[s:e], second[s:e], idx[s:e])
+        else:
+            _col_argmin(GT, h, best[s:e], idx[s:e])
 
 
 @numba.njit(nogil=True, cache=True)
@@ -922,46 +972,6 @@ def _hamerly_check(X, C, codes, lower, dist, s, sh1, sh2, jmax, rel, fail, w, su
 
 
 @numba.njit(nogil=True, cache=True)
-def _hamerly_block(X, C, negC, h, w, chunk_rows, fresh, codes, lower, dist, s, sh1, sh2, jmax, rel,
-                   gemm_margin, cmax2, sums, counts, sse, fail, xg, xx, gbuf, best, second, idx):
-    """One block of :meth:`HamerlyState.step`: check the bounds, recompute the failing rows.
-
-    ``fresh``: no valid bounds (first step, or after a reset), every row is
-    recomputed. Returns ``(n_recomputed, n_changed)``.
-    """
-    n, d = X.shape
-    k = C.shape[0]
-    if fresh:  # every row, in order: the chunks below slice X directly, ``fail`` is unused
-        nf = n
-    else:
-        nf = _hamerly_check(X, C, codes, lower, dist, s, sh1, sh2, jmax, rel, fail, w, sums,
-                            counts, sse)
-    changed = 0
-    for c0 in range(0, nf, chunk_rows):
-        c1 = min(c0 + chunk_rows, nf)
-        m = c1 - c0
-        rows = fail[c0:c1]
-        if fresh:  # contiguous rows: no gather
-            Xg = X[c0:c1]
-        else:
-            Xg = xg[: m * d].reshape((m, d))
-            _gather(X, rows, Xg, xx)
-        GT = gbuf[: k * m].reshape((k, m))
-        np.dot(negC, Xg.T, GT)
-        _col_argmin2(GT, h, best[:m], second[:m], idx[:m])
-        if fresh:  # code, bound, exact distance and totals in one pass over the rows
-            changed += _hamerly_fresh_rows(Xg, C, idx, second, codes[c0:c1], lower[c0:c1],
-                                           dist[c0:c1], w[c0:c1] if w.shape[0] else w, sums,
-                                           counts, sse, gemm_margin, cmax2, rel)
-        else:
-            changed += _hamerly_rows(idx, second, rows, xx, codes, lower, gemm_margin, cmax2,
-                                     rel)
-    if not fresh:
-        _hamerly_finish(X, C, codes, fail[:nf], w, dist, sums, counts, sse)
-    return nf, changed
-
-
-@numba.njit(nogil=True, cache=True)
 def _gather(X, idx, Xg, xx):
     """Rows ``idx`` of X into ``Xg``, and their squared norms (float64) into ``xx``."""
     d = X.shape[1]
@@ -977,9 +987,9 @@ def _gather(X, idx, Xg, xx):
 
 @numba.njit(nogil=True, cache=True, inline="always")
 def _lower_bound(xx, b2, gemm_margin, cmax2, rel):
-    """A safe lower bound on the distance to the second nearest codeword, from its GEMM value ``b2``.
+    """A safe lower bound on the distance to the second nearest codeword, from its search value ``b2``.
 
-    ``b2`` approximates ``|c|^2/2 - x.c``; the worst-case GEMM rounding error
+    ``b2`` approximates ``|c|^2/2 - x.c``; the worst-case rounding error
     (``gemm_margin * (|x|^2 + 2 max|c|^2)`` on the squared distance) is taken off.
     """
     if b2 == np.inf:  # a single codeword
@@ -1012,7 +1022,7 @@ def _hamerly_fresh_rows(X, C, idx, second, codes, lower, dist, w, sums, counts, 
 
 @numba.njit(nogil=True, cache=True)
 def _hamerly_rows(j1, second, idx, xx, codes, lower, gemm_margin, cmax2, rel):
-    """New codes of the recomputed rows and a safe lower bound from the second smallest GEMM value."""
+    """New codes of the recomputed rows and a safe lower bound from the second smallest search value."""
     changed = 0
     for r in range(idx.shape[0]):
         i = idx[r]
