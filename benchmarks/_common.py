@@ -31,6 +31,21 @@ def blas_report() -> list[str]:
     return lines
 
 
+def search_report(n_features: int) -> str:
+    """Which nearest-codeword search vqtoolkit runs for ``n_features`` and the code numba compiles."""
+    import llvmlite.binding as llvm
+    import numba
+
+    from vqtoolkit import _unrolled
+
+    limit = _unrolled.max_features()
+    kind = "unrolled (no BLAS)" if n_features <= limit else "GEMM + column argmin"
+    cpu = numba.config.CPU_NAME or llvm.get_host_cpu_name()
+    simd = "AVX-512" if limit == 16 else "no AVX-512"
+    return (f"vqtoolkit search at d={n_features}: {kind}; numba target {cpu} ({simd}, "
+            f"unrolled up to d={limit})")
+
+
 def machine_report() -> str:
     """CPU count and load average: a loaded machine makes every timing noisy."""
     try:

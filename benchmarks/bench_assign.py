@@ -33,6 +33,7 @@ from _common import (  # noqa: E402
     machine_report,
     median,
     print_table,
+    search_report,
     time_calls,
 )
 
@@ -97,6 +98,7 @@ def main(argv=None):
     with threadpool_limits(limits=args.threads):
         for line in blas_report():
             print("# " + line)
+        print("# " + search_report(args.d))
         methods = make_methods(X, C, args.threads)
         codes_ref = None
         mem = {}

@@ -36,7 +36,14 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import PeakMemory, blas_report, machine_report, median, print_table  # noqa: E402
+from _common import (  # noqa: E402
+    PeakMemory,
+    blas_report,
+    machine_report,
+    median,
+    print_table,
+    search_report,
+)
 
 SHAPES = [(200_000, 13, 64), (200_000, 39, 256), (100_000, 128, 1024)]
 
@@ -153,6 +160,8 @@ def main(argv=None):
     with threadpool_limits(limits=args.threads):
         for line in blas_report():
             print("# " + line)
+        for d in sorted({d for _, d, _ in shapes}):
+            print("# " + search_report(d))
         for n, d, k in shapes:
             X, C0 = make_data(n, d, k)
             x_mb = X.nbytes / 2**20

@@ -5,18 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
+from test_kernels import _data  # the same Gaussian blobs
 
 from vqtoolkit import _unrolled, kernels
 
 DTYPES = [np.float32, np.float64]
-
-
-def _data(n, d, k, dtype, seed=0):
-    rng = np.random.default_rng(seed)
-    centers = rng.normal(scale=3.0, size=(k, d))
-    X = (centers[rng.integers(k, size=n)] + rng.normal(size=(n, d))).astype(dtype)
-    C = (centers + 0.3 * rng.normal(size=(k, d))).astype(dtype)
-    return X, C
 
 
 def _search(fn, X, C, rows=None, chunk_rows=100):

@@ -515,7 +515,7 @@ def _half_min_separation(C64, cc, n_threads=1):
 def _default_chunk_rows(n_codewords: int, n_features: int) -> int:
     """Rows per search step: 512, fewer above ``k = 1024`` (``2**19 / k``, at least 128).
 
-    Measured on 2 Zen 4 cores, one thread, ``(-C) @ X_chunk.T``: with
+    Measured on 2 Zen 5 cores, one thread, ``(-C) @ X_chunk.T``: with
     OpenBLAS's AVX-512 (``SkylakeX``) kernel, chunks of 1024 rows and more
     take 1.3-2.8x longer per row than 512 (d = 13, k = 64: 17 ns/row at 512,
     36 at 2048); with the AVX2 (``Haswell``) kernel 512 is within 5 % of the
