@@ -125,3 +125,14 @@ def test_unwritable_cache_folder_falls_back_to_a_private_one(monkeypatch, tmp_pa
     monkeypatch.setenv("VQTOOLKIT_KERNEL_CACHE", str(blocker / "kernels"))
     path = _unrolled._write("vqtoolkit_unrolled_test", "x = 1\n")
     assert path.read_text() == "x = 1\n" and blocker not in path.parents
+
+
+def test_default_chunk_keeps_the_transposed_copy_in_l1():
+    for dtype in DTYPES:
+        itemsize = np.dtype(dtype).itemsize
+        for d in range(1, _unrolled.max_features() + 1):
+            rows = kernels._default_chunk_rows(256, d, dtype)
+            assert 64 <= rows <= 512 and rows * d * itemsize <= 32768
+            assert 2 * rows > 512 or 2 * rows * d * itemsize > 32768  # the largest that fits
+    assert kernels._default_chunk_rows(256, 13, np.float32) == 512
+    assert kernels._default_chunk_rows(256, 13, np.float64) == 256

@@ -127,9 +127,10 @@ def assign(X, codebook, *, metric="sqeuclidean", chunk_rows=None, n_threads=None
     X : ndarray or CSR matrix of shape (n_samples, n_features)
     codebook : ndarray of shape (n_codewords, n_features)
     chunk_rows : int, optional
-        Rows per search step (at most ``BLOCK_ROWS``); by default 512 (fewer
-        above ``n_codewords = 1024``), the fastest measured for the unrolled
-        search and for GEMM with both OpenBLAS's AVX2 and AVX-512 kernels.
+        Rows per search step (at most ``BLOCK_ROWS``); by default 512 (for
+        GEMM fewer above ``n_codewords = 1024``; for the unrolled search 256
+        with float64 data of 9-16 features, so the transposed chunk fits in
+        L1), the fastest measured for both searches.
         Results do not depend on it except, for float32 data, on exact
         near-ties of the GEMM (a row's code comes from a different GEMM call).
     n_threads : int, optional
@@ -436,7 +437,7 @@ class HamerlyState:
         gemm_margin = (d + 2) * eps
         negC, half_sq = _gemm_operands(C, cc)
         idx_dtype = _index_dtype(X.dtype)
-        chunk_rows = min(int(self.chunk_rows or _default_chunk_rows(k, d)), BLOCK_ROWS)
+        chunk_rows = min(int(self.chunk_rows or _default_chunk_rows(k, d, X.dtype)), BLOCK_ROWS)
         codes, lower, dist, w = self.codes, self.lower, self.sq_distances, self.w
 
         argmin = _argmin_function(d)
@@ -512,17 +513,23 @@ def _half_min_separation(C64, cc, n_threads=1):
 # --------------------------------------------------------------------------- engine
 
 
-def _default_chunk_rows(n_codewords: int, n_features: int) -> int:
-    """Rows per search step: 512, fewer above ``k = 1024`` (``2**19 / k``, at least 128).
+def _default_chunk_rows(n_codewords: int, n_features: int, dtype=np.float32) -> int:
+    """Rows per search step: 512 for GEMM, fewer above ``k = 1024`` (``2**19 / k``, at least 128);
+    for the unrolled search at most 512 and a transposed chunk of at most 32 KiB.
 
     Measured on 2 Zen 5 cores, one thread, ``(-C) @ X_chunk.T``: with
     OpenBLAS's AVX-512 (``SkylakeX``) kernel, chunks of 1024 rows and more
     take 1.3-2.8x longer per row than 512 (d = 13, k = 64: 17 ns/row at 512,
     36 at 2048); with the AVX2 (``Haswell``) kernel 512 is within 5 % of the
     best. The ``k x 512`` block (128 KiB-2 MiB) stays near L2 for the argmin.
-    The unrolled search (d = 13, k = 256, AVX-512 code): 128 rows 62 ns/row,
-    256 rows 54, 512 rows 52, 1024 rows 87 (the ``d x rows`` copy leaves L1).
+    The unrolled search reads its ``d x rows`` copy once per codeword pair, so
+    it must stay in L1: float32, d = 13, k = 256, 62 / 54 / 52 / 87 ns/row at
+    128 / 256 / 512 / 1024 rows; float64, d = 16, k = 64, 145 ns/row at 512
+    rows (64 KiB) against 50 at 256.
     """
+    if n_features <= _unrolled.max_features():  # the unrolled search
+        rows = 32768 // (n_features * np.dtype(dtype).itemsize)
+        return int(min(512, 1 << (rows.bit_length() - 1)))
     if n_codewords <= 1024:
         return 512
     return int(max((1 << 19) // n_codewords, 128))
@@ -666,7 +673,7 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
     k = C.shape[0]
     if chunk_rows is not None and int(chunk_rows) < 1:
         raise ParameterError(f"chunk_rows={chunk_rows} must be a positive integer")
-    chunk_rows = min(int(chunk_rows or _default_chunk_rows(k, d)), BLOCK_ROWS)
+    chunk_rows = min(int(chunk_rows or _default_chunk_rows(k, d, X.dtype)), BLOCK_ROWS)
     n_threads = _check_threads(n_threads)
     # unit weights are an empty array (no O(n) allocation)
     w = _weights(sample_weight, n) if with_stats and sample_weight is not None else np.ones(0)
