@@ -86,17 +86,21 @@ def argmin(X, rows, gather, negC, h, chunk_rows, work, xx, best, second, idx, wi
             sweep2(XT, negC, h, best[s:e], second[s:e], idx[s:e])
         else:
             sweep(XT, negC, h, best[s:e], idx[s:e])
+{sweeps}'''
 
+# one sweep over the rows per codeword pair; rendered twice, as ``sweep`` (best value and index)
+# and ``sweep2`` (also the second smallest value, for Hamerly's lower bounds)
+_SWEEP = '''
 
 @numba.njit(nogil=True, cache=True, fastmath={{"contract"}})
-def sweep(XT, negC, h, best, idx):
-    """``idx[r] = argmin_j h[j] + negC[j] . XT[:, r]`` (lowest ``j`` on ties), ``best[r]`` its value."""
+def {name}(XT, negC, h, {arrays}):
+    """{doc}"""
     m = XT.shape[1]
     k = negC.shape[0]
     itype = idx.dtype.type
     for r in range(m):
         best[r] = np.inf
-        idx[r] = 0
+{init}        idx[r] = 0
     j = 0
     while j + 2 <= k:  # two codewords per sweep: each row value loaded feeds both
 {loads_pair}
@@ -105,48 +109,18 @@ def sweep(XT, negC, h, best, idx):
         ja = itype(j)
         jb = itype(j + 1)
         for r in range(m):
-            va = ha + {terms_a}
-            vb = hb + {terms_b}  # both before the running minimum: 2 spilled registers, not 13
-            v, x = _min_step(va, ja, best[r], idx[r])
-            best[r], idx[r] = _min_step(vb, jb, v, x)
-        j += 2
-    if j < k:
-{loads_one}
-        hc = h[j]
-        jc = itype(j)
-        for r in range(m):
-            best[r], idx[r] = _min_step(hc + {terms_c}, jc, best[r], idx[r])
-
-
-@numba.njit(nogil=True, cache=True, fastmath={{"contract"}})
-def sweep2(XT, negC, h, best, second, idx):
-    """:func:`sweep` that also keeps the second smallest value, ``second[r]``."""
-    m = XT.shape[1]
-    k = negC.shape[0]
-    itype = idx.dtype.type
-    for r in range(m):
-        best[r] = np.inf
-        second[r] = np.inf
-        idx[r] = 0
-    j = 0
-    while j + 2 <= k:
-{loads_pair}
-        ha = h[j]
-        hb = h[j + 1]
-        ja = itype(j)
-        jb = itype(j + 1)
-        for r in range(m):
+            # both values before the running minimum (at d = 13: 2 registers spilled, not 13)
             va = ha + {terms_a}
             vb = hb + {terms_b}
-            v, t, x = _min2_step(va, ja, best[r], second[r], idx[r])
-            best[r], second[r], idx[r] = _min2_step(vb, jb, v, t, x)
+            {tmp} = {step}(va, ja, {state})
+            {state} = {step}(vb, jb, {tmp})
         j += 2
     if j < k:
 {loads_one}
         hc = h[j]
         jc = itype(j)
         for r in range(m):
-            best[r], second[r], idx[r] = _min2_step(hc + {terms_c}, jc, best[r], second[r], idx[r])
+            {state} = {step}(hc + {terms_c}, jc, {state})
 '''
 
 
@@ -187,10 +161,22 @@ def _source(d: int) -> str:
     def terms(name):
         return " + ".join(f"{name}{f} * XT[{f}, r]" for f in range(d))
 
-    pair = "\n".join(f"        a{f} = negC[j, {f}]\n        b{f} = negC[j + 1, {f}]" for f in range(d))
-    one = "\n".join(f"        c{f} = negC[j, {f}]" for f in range(d))
-    return _TEMPLATE.format(d=d, loads_pair=pair, loads_one=one, terms_a=terms("a"), terms_c=terms("c"),
-                            terms_b=terms("b"))
+    common = {
+        "loads_pair": "\n".join(f"        a{f} = negC[j, {f}]\n        b{f} = negC[j + 1, {f}]"
+                                for f in range(d)),
+        "loads_one": "\n".join(f"        c{f} = negC[j, {f}]" for f in range(d)),
+        "terms_a": terms("a"), "terms_b": terms("b"), "terms_c": terms("c"),
+    }
+    sweep = _SWEEP.format(
+        name="sweep", arrays="best, idx", init="", step="_min_step", tmp="v, x",
+        state="best[r], idx[r]",
+        doc="``idx[r] = argmin_j h[j] + negC[j] . XT[:, r]`` (lowest ``j`` on ties), ``best[r]`` "
+            "its value.", **common)
+    sweep2 = _SWEEP.format(
+        name="sweep2", arrays="best, second, idx", init="        second[r] = np.inf\n",
+        step="_min2_step", tmp="v, t, x", state="best[r], second[r], idx[r]",
+        doc=":func:`sweep` that also keeps the second smallest value, ``second[r]``.", **common)
+    return _TEMPLATE.format(d=d, sweeps=sweep + "\n" + sweep2)
 
 
 def _load(d: int):
