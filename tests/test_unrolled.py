@@ -83,7 +83,7 @@ def test_ties_and_odd_codeword_counts_take_the_lowest_index():
 def test_above_the_limit_the_gemm_path_is_used_and_exact():
     d = _unrolled.max_features() + 1
     assert _unrolled.argmin_function(d) is None
-    assert kernels._argmin_function(d) is kernels._gemm_argmin
+    assert kernels._dense_search(40, d, np.float64)[0] is kernels._gemm_argmin
     X, C = _data(3000, d, 40, np.float64, seed=9)
     codes, dist = kernels.assign(X, C)
     D = cdist(X, C, "sqeuclidean")
@@ -131,8 +131,8 @@ def test_default_chunk_keeps_the_transposed_copy_in_l1():
     for dtype in DTYPES:
         itemsize = np.dtype(dtype).itemsize
         for d in range(1, _unrolled.max_features() + 1):
-            rows = kernels._default_chunk_rows(256, d, dtype)
+            rows = kernels._default_chunk_rows(256, d, dtype, unrolled=True)
             assert 64 <= rows <= 512 and rows * d * itemsize <= 32768
             assert 2 * rows > 512 or 2 * rows * d * itemsize > 32768  # the largest that fits
-    assert kernels._default_chunk_rows(256, 13, np.float32) == 512
-    assert kernels._default_chunk_rows(256, 13, np.float64) == 256
+    assert kernels._dense_search(256, 13, np.float32)[1] == 512
+    assert kernels._dense_search(256, 13, np.float64)[1] == 256

@@ -38,10 +38,11 @@ lower bound per row): rows whose bounds prove their code cannot change skip
 the search; the others are gathered and go through the search above, which
 also gives their second smallest value (the new lower bound).
 
-Memory stays bounded by ``n_threads * chunk_rows * k`` (never an ``n x k``
-matrix). Partial sums are float64 and are added block by block *in block
-order*, and a row's code never depends on which chunk or thread it was in, so
-the result is bit-identical whatever the number of threads.
+Memory stays bounded by ``n_threads * chunk_rows * (k + d)`` plus a few
+numbers per row of a block (never an ``n x k`` matrix). Partial sums are
+float64 and are added block by block *in block order*, and a row's code never
+depends on which chunk or thread it was in, so the result is bit-identical
+whatever the number of threads.
 
 Shapes: ``X`` is ``(n_samples, n_features)``, float32 or float64, dense
 C-contiguous or ``scipy.sparse`` CSR; ``codebook`` is ``(n_codewords,
@@ -437,10 +438,8 @@ class HamerlyState:
         gemm_margin = (d + 2) * eps
         negC, half_sq = _gemm_operands(C, cc)
         idx_dtype = _index_dtype(X.dtype)
-        chunk_rows = min(int(self.chunk_rows or _default_chunk_rows(k, d, X.dtype)), BLOCK_ROWS)
+        argmin, chunk_rows, work_size = _dense_search(k, d, X.dtype, self.chunk_rows)
         codes, lower, dist, w = self.codes, self.lower, self.sq_distances, self.w
-
-        argmin = _argmin_function(d)
 
         def block(start):
             stop = min(start + BLOCK_ROWS, n)
@@ -451,7 +450,7 @@ class HamerlyState:
             counts = np.zeros(k, dtype=np.float64)
             sse = np.zeros(k, dtype=np.float64)
             ws = w[start:stop] if w.shape[0] else w
-            work = _scratch("work", ((k + d) * chunk_rows,), X.dtype)
+            work = _scratch("work", (work_size,), X.dtype)
             best = _scratch("best", (m,), X.dtype)
             second = _scratch("second", (m,), X.dtype)
             idx = _scratch("idx", (m,), idx_dtype)
@@ -513,7 +512,7 @@ def _half_min_separation(C64, cc, n_threads=1):
 # --------------------------------------------------------------------------- engine
 
 
-def _default_chunk_rows(n_codewords: int, n_features: int, dtype=np.float32) -> int:
+def _default_chunk_rows(n_codewords: int, n_features: int, dtype=np.float32, unrolled=False) -> int:
     """Rows per search step: 512 for GEMM, fewer above ``k = 1024`` (``2**19 / k``, at least 128);
     for the unrolled search at most 512 and a transposed chunk of at most 32 KiB.
 
@@ -527,7 +526,7 @@ def _default_chunk_rows(n_codewords: int, n_features: int, dtype=np.float32) -> 
     128 / 256 / 512 / 1024 rows; float64, d = 16, k = 64, 145 ns/row at 512
     rows (64 KiB) against 50 at 256.
     """
-    if n_features <= _unrolled.max_features():  # the unrolled search
+    if unrolled:
         rows = 32768 // (n_features * np.dtype(dtype).itemsize)
         return int(min(512, 1 << (rows.bit_length() - 1)))
     if n_codewords <= 1024:
@@ -540,12 +539,21 @@ def _gemm_operands(C, c_sq):
     return np.ascontiguousarray(-C), (0.5 * c_sq).astype(C.dtype)
 
 
-def _argmin_function(n_features):
-    """The nearest-codeword search for ``n_features``: unrolled loop (few features) or GEMM.
+def _dense_search(n_codewords, n_features, dtype, chunk_rows=None):
+    """The nearest-codeword search for this shape and how to run it.
 
-    Both have the signature of :func:`_gemm_argmin`.
+    Returns ``(argmin, chunk_rows, work_size)``: the unrolled loop for few
+    features, else GEMM + column argmin (both with the signature of
+    :func:`_gemm_argmin`); rows per step (``chunk_rows``, or the default for
+    that search), at most ``BLOCK_ROWS``; and the length of the work buffer
+    it needs (the unrolled loop only its transposed ``d x chunk`` copy).
     """
-    return _unrolled.argmin_function(n_features) or _gemm_argmin
+    unrolled = _unrolled.argmin_function(n_features)
+    rows = chunk_rows or _default_chunk_rows(n_codewords, n_features, dtype, unrolled is not None)
+    rows = min(int(rows), BLOCK_ROWS)
+    if unrolled is not None:
+        return unrolled, rows, n_features * rows
+    return _gemm_argmin, rows, (n_codewords + n_features) * rows
 
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
@@ -553,7 +561,7 @@ _NO_NORMS = np.zeros(0, dtype=np.float64)
 
 
 def _index_dtype(dtype):
-    """Codes of the column argmin: the width of the data, so the loop vectorizes evenly."""
+    """Codes of the searches' argmin: the width of the data, so the loops vectorize evenly."""
     return np.int32 if np.dtype(dtype).itemsize == 4 else np.int64
 
 
@@ -673,7 +681,6 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
     k = C.shape[0]
     if chunk_rows is not None and int(chunk_rows) < 1:
         raise ParameterError(f"chunk_rows={chunk_rows} must be a positive integer")
-    chunk_rows = min(int(chunk_rows or _default_chunk_rows(k, d, X.dtype)), BLOCK_ROWS)
     n_threads = _check_threads(n_threads)
     # unit weights are an empty array (no O(n) allocation)
     w = _weights(sample_weight, n) if with_stats and sample_weight is not None else np.ones(0)
@@ -685,7 +692,9 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
         # (-C) @ X.T + |c|^2 / 2 = |c|^2/2 - x.c : its column argmin is the nearest codeword
         negC, half_sq = _gemm_operands(C, c_sq)
         idx_dtype = _index_dtype(X.dtype)
-        argmin = _argmin_function(d)
+        argmin, chunk_rows, work_size = _dense_search(k, d, X.dtype, chunk_rows)
+    else:
+        chunk_rows = min(int(chunk_rows or _default_chunk_rows(k, d)), BLOCK_ROWS)
     CT = np.ascontiguousarray(C.T) if sparse else None
     codes = np.empty(n, dtype=np.int64)
     dist = np.empty(n, dtype=X.dtype)
@@ -704,8 +713,7 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
             idx = _scratch("idx", (m,), idx_dtype)
             best = _scratch("best", (m,), X.dtype)
             argmin(X[start:stop], _NO_ROWS, False, negC, half_sq, chunk_rows,
-                   _scratch("work", ((k + d) * chunk_rows,), X.dtype), _NO_NORMS, best, best, idx,
-                   False)
+                   _scratch("work", (work_size,), X.dtype), _NO_NORMS, best, best, idx, False)
             _dense_finish(X[start:stop], C, idx, codes[start:stop],
                           w[start:stop] if w.shape[0] else w, dist[start:stop], sums, counts, sse,
                           with_stats)
