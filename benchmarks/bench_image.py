@@ -23,7 +23,8 @@ from sklearn.utils import shuffle
 from threadpoolctl import threadpool_info
 
 from vqtoolkit import match_labels
-from vqtoolkit.features.image import load_texture_mosaic, quantize_image, segment_texture
+from vqtoolkit.datasets.textures import load_texture_mosaic
+from vqtoolkit.images import quantize_image, segment_texture
 
 
 def sklearn_example(img, n_colors, seed):

@@ -115,7 +115,8 @@ def confusion(out, seed):
 def images(out, seed):
     from sklearn.datasets import load_sample_image
 
-    from vqtoolkit.features.image import load_texture_mosaic, quantize_image, segment_texture
+    from vqtoolkit.datasets.textures import load_texture_mosaic
+    from vqtoolkit.images import quantize_image, segment_texture
 
     img = load_sample_image("china.jpg")
     t = time.perf_counter()

@@ -322,7 +322,7 @@ def test_plot_det_errors():
 
 
 def test_plot_quantized_image_and_segmentation():
-    from vqtoolkit.features.image import QuantizedImage
+    from vqtoolkit.images import QuantizedImage
 
     rng = np.random.default_rng(8)
     img = rng.integers(0, 255, size=(40, 60, 3), dtype=np.uint8)

@@ -27,7 +27,8 @@ Data flow
 Each stage lives in the module of that name: :mod:`vqtoolkit.features`,
 :mod:`vqtoolkit.whitening`, :mod:`vqtoolkit.codebook` (built on the hot loops in
 :mod:`vqtoolkit.kernels`), :mod:`vqtoolkit.quantization`, :mod:`vqtoolkit.matcher`,
-:mod:`vqtoolkit.selection`, :mod:`vqtoolkit.plotting`, :mod:`vqtoolkit.io`.
+:mod:`vqtoolkit.selection`, :mod:`vqtoolkit.plotting`, :mod:`vqtoolkit.io`; images
+(colour quantization, texture segmentation) in :mod:`vqtoolkit.images`.
 
 Heavy modules are imported lazily, so ``import vqtoolkit`` stays fast.
 """
@@ -60,6 +61,8 @@ _LAZY = {
     "choose_k": "selection",
     "KMedoids": "kmedoids",
     "CapacitatedCodebook": "capacity",
+    "quantize_image": "images",
+    "segment_texture": "images",
 }
 
 __all__ = [

@@ -19,6 +19,7 @@ __all__ = [
     "check_n_features",
     "check_random_state",
     "check_positive_int",
+    "check_image",
 ]
 
 
@@ -159,3 +160,30 @@ def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ParameterError(f"{name}={value!r} must be an integer >= {minimum}")
     return int(value)
+
+
+def check_image(image, *, what="image") -> np.ndarray:
+    """Validate an image of shape ``(height, width)`` or ``(height, width, channels)``.
+
+    Integer and float pixels are kept as they are; booleans become uint8.
+
+    Raises
+    ------
+    ParameterError
+        For other shapes, empty images, non-numeric pixels, NaN or infinity.
+    """
+    try:
+        img = np.asarray(image)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{what}: cannot be read as an array ({exc})") from None
+    if img.ndim not in (2, 3) or img.shape[0] == 0 or img.shape[1] == 0:
+        raise ParameterError(
+            f"{what} has shape {img.shape}; expected (height, width) or (height, width, channels)"
+        )
+    if img.dtype.kind not in "uif" and img.dtype != bool:
+        raise ParameterError(f"{what} has dtype {img.dtype}; expected integer or float pixels")
+    if img.dtype == bool:
+        img = img.astype(np.uint8)
+    if img.dtype.kind == "f" and not np.isfinite(img).all():
+        raise ParameterError(f"{what} contains NaN or infinite values")
+    return img

@@ -22,6 +22,10 @@ _LAZY = {
     "load_bbc": "text",
     "load_reuters": "text",
     "load_ag_news": "text",
+    # images (texture segmentation)
+    "TextureMosaic": "textures",
+    "texture_mosaic": "textures",
+    "load_texture_mosaic": "textures",
 }
 
 __all__ = ["data_home", "find_dataset", *_LAZY]

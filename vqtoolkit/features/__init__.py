@@ -2,7 +2,8 @@
 
 - :mod:`vqtoolkit.features.audio`: MFCC frames from audio files (librosa).
 - :mod:`vqtoolkit.features.text`: TF-IDF document vectors (scikit-learn).
-- :mod:`vqtoolkit.features.image`: pixel colours and texture features.
+- :mod:`vqtoolkit.features.image`: per-pixel texture features (Gabor energies); colour
+  quantization and texture segmentation are in :mod:`vqtoolkit.images`.
 
 Submodules are imported on demand so that ``import vqtoolkit`` stays light.
 """

@@ -18,7 +18,7 @@ def plot_quantized_image(image, quantized, *, codebook=None, titles=None, path=N
     ----------
     image : ndarray of shape (height, width[, channels])
     quantized : ndarray of the same shape, or a QuantizedImage
-        A :class:`~vqtoolkit.features.image.QuantizedImage` also gives the
+        A :class:`~vqtoolkit.images.QuantizedImage` also gives the
         palette and the error.
     codebook : ndarray of shape (n_colors, channels), optional
         The palette, drawn as a strip of swatches under the images.
