@@ -11,6 +11,7 @@ from sklearn.preprocessing import normalize
 
 from vqtoolkit.errors import FileFormatError, ParameterError
 from vqtoolkit.features.text import (
+    Corpus,
     EncodingFallbackWarning,
     TfidfExtractor,
     read_corpus,
@@ -119,3 +120,12 @@ def test_errors():
         TfidfExtractor(min_df=1, lsa_components=50).fit(DOCS)
     with pytest.raises(ParameterError, match="TfidfExtractor: "):
         TfidfExtractor(min_df=1, stop_words=["the"]).fit(["the the", "the"])
+
+
+def test_corpus_target_from_labels_and_none_without_labels():
+    c = read_corpus(["a b", "c d", "e f"])
+    assert c.labels is None and c.target is None and c.target_names == ()
+    labelled = Corpus(["x", "y", "z"], np.arange(3), np.array(["sport", "art", "sport"]))
+    assert labelled.target_names == ("art", "sport")
+    assert labelled.target.tolist() == [1, 0, 1] and len(labelled) == 3
+    assert labelled.topics is None and labelled.split is None and labelled.fallbacks == []

@@ -17,57 +17,21 @@ import html
 import re
 import warnings
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import FileFormatError, ParameterError
-from ..features.text import read_folder, read_text_file
+from ..features.text import Corpus, read_folder, read_text_file
 from ._home import find_dataset
 
-__all__ = ["TextDataset", "load_bbc", "load_reuters", "load_ag_news"]
+__all__ = ["load_bbc", "load_reuters", "load_ag_news", "clean_ag_text"]
 
 _BBC_SOURCE = "http://mlg.ucd.ie/datasets/bbc.html (raw text files, one folder per class)"
 _REUTERS_SOURCE = "https://archive.ics.uci.edu/dataset/137/reuters+21578+text+categorization+collection"
 _AG_SOURCE = "https://github.com/mhjabreel/CharCnn_Keras/tree/master/data/ag_news_csv (test.csv)"
 
 
-@dataclass(frozen=True)
-class TextDataset:
-    """Documents with ids and topic labels.
-
-    Attributes
-    ----------
-    texts : list of str, length n_documents
-    ids : ndarray of shape (n_documents,), str
-        File paths (BBC), ``NEWID`` (Reuters) or row numbers (AG News).
-    labels : ndarray of shape (n_documents,), str
-        Class name (for multi-label Reuters documents: the first topic; ``''`` for none).
-    target_names : tuple of str
-        Distinct labels, sorted.
-    topics : tuple of tuple of str, optional
-        Reuters: every ``TOPICS`` entry of each document.
-    split : ndarray of shape (n_documents,), str, optional
-        Reuters: the ``LEWISSPLIT`` attribute (``TRAIN``, ``TEST``, ``NOT-USED``).
-    """
-
-    texts: list
-    ids: np.ndarray
-    labels: np.ndarray
-    target_names: tuple
-    topics: tuple | None = None
-    split: np.ndarray | None = None
-
-    @property
-    def target(self) -> np.ndarray:
-        """Labels as integers: positions in :attr:`target_names`, shape (n_documents,)."""
-        return np.searchsorted(np.asarray(self.target_names), self.labels)
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-
-def load_bbc(path=None) -> TextDataset:
+def load_bbc(path=None) -> Corpus:
     """BBC News: 2,225 articles in 5 classes (business, entertainment, politics, sport, tech).
 
     Parameters
@@ -77,17 +41,15 @@ def load_bbc(path=None) -> TextDataset:
 
     Returns
     -------
-    TextDataset
+    Corpus
         Sorted by file path; ids are the file paths.
     """
     root = find_dataset("bbc", path, source=_BBC_SOURCE)
-    corpus = read_folder(root, extensions=(".txt",))
-    return TextDataset(corpus.texts, corpus.ids, corpus.labels,
-                       tuple(sorted(set(corpus.labels.tolist()))))
+    return read_folder(root, extensions=(".txt",))
 
 
 def load_reuters(path=None, *, split="all", single_label=False, n_topics=None,
-                 require_body=True) -> TextDataset:
+                 require_body=True) -> Corpus:
     """Reuters-21578 newswire (title + body of every ``<REUTERS>`` entry).
 
     Parameters
@@ -108,7 +70,7 @@ def load_reuters(path=None, *, split="all", single_label=False, n_topics=None,
 
     Returns
     -------
-    TextDataset
+    Corpus
         ids are ``NEWID``; ``topics`` and ``split`` are filled in.
     """
     if split not in ("all", "train", "test", "modapte"):
@@ -122,13 +84,13 @@ def load_reuters(path=None, *, split="all", single_label=False, n_topics=None,
     for f in files:
         text, enc = read_text_file(f)
         if enc != "utf-8":
-            fallbacks.append(str(f))
+            fallbacks.append((str(f), enc))
         docs.extend(_parse_sgml(text, f))
     if fallbacks:
         from ..features.text import EncodingFallbackWarning
 
         warnings.warn(f"{len(fallbacks)} file(s) not valid UTF-8, read as latin-1: "
-                      f"{', '.join(fallbacks)}", EncodingFallbackWarning, stacklevel=2)
+                      f"{', '.join(f for f, _ in fallbacks)}", EncodingFallbackWarning, stacklevel=2)
     keep = []
     for d in docs:
         if require_body and not d["has_body"]:
@@ -145,14 +107,14 @@ def load_reuters(path=None, *, split="all", single_label=False, n_topics=None,
         top = {t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n_topics]}
         keep = [d for d in keep if d["topics"] and d["topics"][0] in top]
     labels = np.array([d["topics"][0] if d["topics"] else "" for d in keep], dtype=str)
-    return TextDataset(
+    return Corpus(
         [d["text"] for d in keep], np.array([d["id"] for d in keep], dtype=str), labels,
-        tuple(sorted(set(labels.tolist()))), tuple(tuple(d["topics"]) for d in keep),
-        np.array([d["lewis"] for d in keep], dtype=str),
+        fallbacks, topics=tuple(tuple(d["topics"]) for d in keep),
+        split=np.array([d["lewis"] for d in keep], dtype=str),
     )
 
 
-def load_ag_news(path=None) -> TextDataset:
+def load_ag_news(path=None) -> Corpus:
     """AG News test split: 7,600 titles + descriptions, 1,900 per class.
 
     Parameters
@@ -162,7 +124,7 @@ def load_ag_news(path=None) -> TextDataset:
 
     Returns
     -------
-    TextDataset
+    Corpus
         Labels are the class names of ``classes.txt`` (World, Sports, Business,
         Sci/Tech); ids are row numbers; text is ``title + ". " + description``, cleaned.
     """
@@ -187,8 +149,7 @@ def load_ag_news(path=None) -> TextDataset:
         labels.append(label)
         texts.append(clean_ag_text(row[1]) + ". " + clean_ag_text(" ".join(row[2:])))
     labels = np.array(labels, dtype=str)
-    return TextDataset(texts, np.arange(len(texts)).astype(str), labels,
-                       tuple(sorted(set(labels.tolist()))))
+    return Corpus(texts, np.arange(len(texts)).astype(str), labels)
 
 
 # ------------------------------------------------------------------ internals

@@ -58,23 +58,45 @@ class EncodingFallbackWarning(UserWarning):
 
 @dataclass(frozen=True)
 class Corpus:
-    """Documents with their ids and (optional) labels.
+    """Documents with their ids and (optional) labels: what every text reader and loader returns.
 
     Attributes
     ----------
     texts : list of str, length n_documents
-    ids : ndarray of shape (n_documents,), str
-        File paths, a column of the table, the given ids, or positions.
+    ids : ndarray of shape (n_documents,)
+        File paths, a column of the table, the given ids, ``NEWID`` (Reuters),
+        or positions.
     labels : ndarray of shape (n_documents,), str, or None
-        Sub-folder names, or a label column.
+        Sub-folder names, a label column, or a data set's classes (Reuters:
+        the first topic, ``''`` for none).
     fallbacks : list of (str, str)
         ``(file, encoding)`` for every file not read as UTF-8.
+    topics : tuple of tuple of str, optional
+        Reuters: every ``TOPICS`` entry of each document.
+    split : ndarray of shape (n_documents,), str, optional
+        Reuters: the ``LEWISSPLIT`` attribute (``TRAIN``, ``TEST``, ``NOT-USED``).
     """
 
     texts: list
     ids: np.ndarray
     labels: np.ndarray | None = None
     fallbacks: list = field(default_factory=list)
+    topics: tuple | None = None
+    split: np.ndarray | None = None
+
+    @property
+    def target_names(self) -> tuple:
+        """Distinct labels, sorted (``()`` without labels)."""
+        if self.labels is None:
+            return ()
+        return tuple(sorted(set(np.asarray(self.labels).tolist())))
+
+    @property
+    def target(self) -> np.ndarray | None:
+        """Labels as integers: positions in :attr:`target_names`; None without labels."""
+        if self.labels is None:
+            return None
+        return np.searchsorted(np.asarray(self.target_names), self.labels)
 
     def __len__(self) -> int:
         return len(self.texts)
