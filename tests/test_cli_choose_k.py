@@ -10,7 +10,7 @@ from sklearn.datasets import make_blobs
 
 from vqtoolkit import load
 from vqtoolkit.cli import main
-from vqtoolkit.cli.cmd_choose_k import read_features
+from vqtoolkit.cli._arrays import read_array
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def _write(tmp_path, X, kind):
 
 @pytest.mark.parametrize("kind", ["npy", "npz", "csv", "txt", "data.gz"])
 def test_read_features(tmp_path, X, kind):
-    np.testing.assert_allclose(read_features(_write(tmp_path, X, kind)), X, rtol=1e-7)
+    np.testing.assert_allclose(read_array(_write(tmp_path, X, kind)), X, rtol=1e-7)
 
 
 def test_gmeans_table_and_output(tmp_path, X, capsys):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["register", "run", "read_features"]
+__all__ = ["register", "run"]
 
 _HELP = """\
 Choose the number of codewords k for FEATURES and print the per-k table (or the
 G-means / X-means rounds) with the choice marked by '*'.
 
-FEATURES is a .npy file, a .npz file (the array 'X', else the first array), a
-.csv/.txt file of numbers (comma- or whitespace-separated; a header line is
-skipped) or a whitespace-separated .data.gz file as in the clustering benchmarks.
+FEATURES is a .npy file, a .npz file (a FeatureSet, the array 'X', or its only
+array), or a .csv/.tsv/.txt/.data file of numbers, optionally .gz-compressed
+(comma- or whitespace-separated; a header row is skipped), such as the .data.gz
+files of the clustering benchmarks.
 
 example:
   vqtoolkit choose-k ../shared/data/clustering/sipu/a1.data.gz --method gmeans
@@ -30,7 +31,7 @@ def register(subparsers) -> None:
         "choose-k", help="choose the number of codewords (G-means, X-means, elbow, …)",
         description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("features", metavar="FEATURES", help=".npy, .npz, .csv/.txt or .data.gz file")
+    p.add_argument("features", metavar="FEATURES", help=".npy, .npz, .csv/.tsv/.txt or .data.gz file")
     p.add_argument("--method", default="gmeans", choices=METHODS)
     p.add_argument("--k-min", type=int, default=None, help="smallest k (default 1)")
     p.add_argument("--k-max", type=int, default=None,
@@ -51,8 +52,9 @@ def register(subparsers) -> None:
 def run(args) -> int:
     """Run ``choose-k``; return 0."""
     from ..selection import choose_k
+    from ._arrays import read_array
 
-    X = read_features(args.features)
+    X = read_array(args.features)
     k_range = None
     if args.k_min is not None or args.k_max is not None:
         n = X.shape[0]
@@ -73,63 +75,3 @@ def run(args) -> int:
         path = result.codebook.save(args.output)
         print(f"vqtoolkit: wrote {path}", file=sys.stderr)
     return 0
-
-
-def read_features(path):
-    """Read a feature matrix from ``.npy``, ``.npz``, ``.csv``/``.txt`` or ``.data.gz``.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_features)
-    """
-    import numpy as np
-
-    from ..errors import FileFormatError
-
-    name = str(path).lower()
-    try:
-        if name.endswith(".npy"):
-            X = np.load(path, allow_pickle=False)
-        elif name.endswith(".npz"):
-            with np.load(path, allow_pickle=False) as z:
-                if not z.files:
-                    raise FileFormatError(f"{path}: the .npz archive holds no array")
-                X = z["X"] if "X" in z.files else z[z.files[0]]
-        elif name.endswith((".csv", ".txt", ".data.gz", ".data", ".gz")):
-            X = _read_text(path)
-        else:
-            raise FileFormatError(
-                f"{path}: unknown feature file type; expected .npy, .npz, .csv, .txt or .data.gz"
-            )
-    except (ValueError, EOFError) as exc:
-        if isinstance(exc, FileFormatError):
-            raise
-        raise FileFormatError(f"{path}: cannot be read as a feature matrix ({exc})") from None
-    X = np.asarray(X)
-    if X.ndim == 1:
-        X = X.reshape(-1, 1)
-    if X.ndim != 2 or X.dtype.kind not in "biuf":
-        raise FileFormatError(
-            f"{path}: expected a 2-D numeric array, got shape {X.shape} and dtype {X.dtype}"
-        )
-    return X
-
-
-def _read_text(path):
-    import numpy as np
-
-    opener = open
-    if str(path).lower().endswith(".gz"):
-        import gzip
-
-        opener = gzip.open
-    with opener(path, "rt") as f:
-        lines = [ln for ln in f.read().splitlines() if ln.strip()]
-    if not lines:
-        raise ValueError("the file is empty")
-    delimiter = "," if "," in lines[0] else None
-    try:
-        float(lines[0].replace(",", " ").split()[0])
-    except ValueError:  # a header line
-        lines = lines[1:]
-    return np.loadtxt(lines, delimiter=delimiter, ndmin=2)

@@ -19,7 +19,8 @@ kinds:
   sequence   one utterance's feature matrix with its code sequence
              (FEATURES must be a FeatureSet .npz from 'vqtoolkit extract')
 
-FEATURES: a FeatureSet .npz, a .npy matrix, or a text/CSV matrix (rows = observations).
+FEATURES: a FeatureSet .npz, a .npy / .npz matrix, or a CSV / text matrix with or
+without a header row, optionally .gz-compressed (rows = observations).
 
 examples:
   vqtoolkit plot out/s1_codebook.npz features.npy -o clusters.png
@@ -37,7 +38,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("model", metavar="MODEL", help="codebook or matcher .npz written by save()")
     p.add_argument("features", metavar="FEATURES", nargs="?", default=None,
-                   help="feature file (.npz FeatureSet, .npy, .csv or .txt)")
+                   help="feature file (.npz FeatureSet, .npy, .csv, .tsv or .txt)")
     p.add_argument("-o", "--output", required=True, help="picture to write (.png or .svg)")
     p.add_argument("--kind", choices=KINDS, default=None,
                    help="what to draw (default: clusters with FEATURES, else codebook)")
@@ -56,6 +57,7 @@ def run(args) -> int:
     from .. import plotting
     from ..errors import ParameterError
     from ..io import load
+    from ._arrays import read_features
 
     model = _codebook_of(load(args.model), args.class_name, args.model)
     kind = args.kind or ("clusters" if args.features else "codebook")
@@ -64,7 +66,7 @@ def run(args) -> int:
     else:
         if args.features is None:
             raise ParameterError(f"--kind {kind} needs a FEATURES file")
-        X, featureset = _read_features(args.features)
+        X, featureset = read_features(args.features)
         if kind == "clusters":
             projection = None if args.projection == "none" else args.projection
             fig = plotting.plot_clusters(X, None, codebook=model, projection=projection,
@@ -105,34 +107,6 @@ def _codebook_of(model, class_name, path):
     if class_name not in classes:
         raise ParameterError(f"--class {class_name!r} is not in {path}; classes are {classes}")
     return books[classes.index(class_name)]
-
-
-def _read_features(path):
-    """Return ``(X, FeatureSet or None)`` from a .npz FeatureSet, .npy or text matrix."""
-    from pathlib import Path
-
-    import numpy as np
-
-    from ..errors import FileFormatError
-
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    if p.suffix == ".npz":
-        from ..features.featureset import FeatureSet
-
-        fs = FeatureSet.load(p)
-        return fs.X, fs
-    try:
-        if p.suffix == ".npy":
-            X = np.load(p, allow_pickle=False)
-        else:
-            X = np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None, ndmin=2)
-    except (ValueError, OSError) as exc:
-        raise FileFormatError(f"{path}: cannot be read as a feature matrix ({exc})") from None
-    if X.ndim != 2:
-        raise FileFormatError(f"{path}: holds an array of shape {X.shape}; expected (n_samples, n_features)")
-    return X, None
 
 
 def _frame_rate(featureset):
