@@ -119,3 +119,47 @@ def test_any_array_name_and_normal_file_mode(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)
+
+
+def test_load_reads_a_featureset(tmp_path):
+    from vqtoolkit.features.featureset import FeatureSet, Utterance
+
+    X = np.arange(12, dtype=np.float32).reshape(6, 2)
+    fs = FeatureSet(X, [Utterance("a.wav", 0, 4, {"spk": "x"}), Utterance("b.wav", 4, 2, {"spk": "y"})])
+    back = vqtoolkit.load(fs.save(tmp_path / "fs.npz"))
+    assert isinstance(back, FeatureSet) and np.array_equal(back.X, X)
+    assert back.files == ["a.wav", "b.wav"] and back.labels("spk").tolist() == ["x", "y"]
+
+
+def test_every_saved_kind_has_one_state_protocol():
+    import importlib
+
+    from vqtoolkit.io import _KINDS
+
+    for target in _KINDS.values():
+        module, name = target.split(":")
+        cls = getattr(importlib.import_module(module), name)
+        assert callable(cls._to_state) and callable(cls._from_state), name
+        assert not hasattr(cls, "_from_archive"), name
+
+
+def test_bad_whitener_state_names_the_file(tmp_path):
+    cb, _ = _fitted(whiten="pca")
+    meta, arrays = cb._to_state()
+    del arrays["whitener.mean_"]
+    path = write_archive(tmp_path / "broken.npz", meta, arrays)
+    with pytest.raises(FileFormatError, match=r"broken\.npz: not a valid whitener \(.*'mean_'"):
+        vqtoolkit.load(path)
+
+
+def test_document_clusterer_file_with_the_older_codebook_entry_loads(tmp_path):
+    """Files written before the clusterer stored the codebook's own state: no kind / whitener."""
+    docs = ["the cat sat on the mat", "cats and dogs are pets", "the dog chased the cat",
+            "stock markets fell sharply", "markets rallied as stock prices rose",
+            "investors sold stock", "dogs bark at cats", "prices of stock and bonds"] * 3
+    dc = vqtoolkit.DocumentClusterer(2, random_state=0).fit(docs)
+    meta, arrays = dc._to_state()
+    for key in ("kind", "whitener", "feature_names", "features"):
+        del meta["codebook"][key]
+    back = vqtoolkit.load(write_archive(tmp_path / "old.npz", meta, arrays))
+    assert back.predict(docs).tolist() == dc.predict(docs).tolist()

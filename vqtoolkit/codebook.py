@@ -387,8 +387,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         """
         from .io import write_archive
 
-        meta, arrays = self._to_state()
-        return write_archive(path, meta, arrays)
+        return write_archive(path, *self._to_state())
 
     def _to_state(self):
         """``(meta, arrays)`` of the fitted codebook, as stored in a codebook file."""
@@ -420,10 +419,6 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         return meta, arrays
 
     @classmethod
-    def _from_archive(cls, meta, arrays, path):
-        return cls._from_state(meta, arrays, path)
-
-    @classmethod
     def _from_state(cls, meta, arrays, path):
         """Rebuild a codebook from :meth:`_to_state` output; ``path`` names the file in errors."""
         from .errors import FileFormatError
@@ -450,9 +445,11 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
             if meta.get("whitener"):
                 wa = {k.split(".", 1)[1]: v for k, v in arrays.items()
                       if k.startswith("whitener.")}
-                self.whitener_ = Whitener._from_state(meta["whitener"], wa)
+                self.whitener_ = Whitener._from_state(meta["whitener"], wa, path)
             else:
                 self.whitener_ = None
+        except FileFormatError:
+            raise
         except (KeyError, TypeError, ValueError) as exc:
             raise FileFormatError(f"{path}: not a valid codebook file ({exc})") from None
         return self

@@ -27,6 +27,7 @@ whatever space the clustering ran in). Clusters are numbered by decreasing size.
 
 from __future__ import annotations
 
+import copy
 import json
 import numbers
 from dataclasses import asdict, dataclass
@@ -385,32 +386,33 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
         """
         from .io import write_archive
 
+        return write_archive(path, *self._to_state())
+
+    def _to_state(self):
+        """``(meta, arrays)`` of the fitted clusterer, as stored in a document clusterer file."""
         check_fitted(self, "labels_")
         fmeta, farrays = self.features_.to_state()
-        cb = self.codebook_
-        cparams = _jsonable(cb.get_params())
-        cparams["init"] = "k-means++"  # the seed array is not needed to predict
+        cb = copy.copy(self.codebook_)
+        cb.init = "k-means++"  # the seed array is not needed to predict
+        cmeta, carrays = cb._to_state()
+        cmeta["shift"] = "shift" in carrays
         meta = {
             "kind": "document_clusterer",
             "params": _jsonable(self.get_params(deep=False)),
             "features": fmeta,
-            "codebook": {"params": cparams, "n_features_in": int(cb.n_features_in_),
-                         "distortion": float(cb.distortion_), "n_iter": int(cb.n_iter_),
-                         "space": cb._space_state, "shift": cb._shift is not None},
+            "codebook": cmeta,
         }
         arrays = {f"features.{k}": v for k, v in farrays.items()}
+        arrays.update({f"codebook.{k}": v for k, v in carrays.items()})
         arrays.update({
-            "codebook.codebook": cb.codebook_, "codebook.whitened_codebook": cb.whitened_codebook_,
-            "codebook.counts": cb.counts_, "codebook.cluster_distortion": cb.cluster_distortion_,
             "relabel": self._relabel, "labels": self.labels_, "centroids": self.centroids_,
             "similarity": self.similarity_, "ids": np.asarray(self.ids_).astype(str),
         })
-        if cb._shift is not None:
-            arrays["codebook.shift"] = cb._shift
-        return write_archive(path, meta, arrays)
+        return meta, arrays
 
     @classmethod
-    def _from_archive(cls, meta, arrays, path):
+    def _from_state(cls, meta, arrays, path):
+        """Rebuild a clusterer from :meth:`_to_state` output; ``path`` names the file in errors."""
         try:
             params = dict(meta["params"])
             params.pop("features", None)
@@ -418,11 +420,10 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
             sub = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("features.")}
             self.features_ = TfidfExtractor.from_state(meta["features"], sub)
             self.features = TfidfExtractor(**self.features_.get_params())
-            cmeta = dict(meta["codebook"])
+            # files written before the codebook had its own state lack these two entries
+            cmeta = {"feature_names": None, "whitener": None, **meta["codebook"]}
             carr = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("codebook.")}
-            self.codebook_ = Codebook._from_archive(
-                {**cmeta, "feature_names": None, "whitener": None}, carr, path
-            )
+            self.codebook_ = Codebook._from_state(cmeta, carr, path)
             self._relabel = arrays["relabel"].astype(np.int64)
             self.labels_ = arrays["labels"].astype(np.int64)
             self.centroids_ = arrays["centroids"]
@@ -431,6 +432,8 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
             self.feature_names_ = self.features_.get_feature_names_out()
             self.cluster_sizes_ = np.bincount(self.labels_, minlength=self.n_clusters)
             self.distortion_ = float(cmeta["distortion"])
+        except FileFormatError:
+            raise
         except (KeyError, TypeError, ValueError) as exc:
             raise FileFormatError(f"{path}: not a valid document clusterer file ({exc})") from None
         return self

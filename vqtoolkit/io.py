@@ -10,8 +10,13 @@ Files are read with ``allow_pickle=False`` and written atomically: the archive
 is written to a temporary file in the destination folder, flushed to disk and
 renamed over the destination, so a crash never leaves a half-written file.
 
-``load(path)`` reads the ``kind`` and hands the file to the class registered for
-it (``Codebook``, ``Matcher``, ``DocumentClusterer`` …).
+Every class that writes a file follows one protocol: ``_to_state()`` returns
+``(meta, arrays)`` (``meta`` holds the ``kind``), ``save(path)`` is
+``write_archive(path, *self._to_state())``, and the classmethod
+``_from_state(meta, arrays, path)`` rebuilds the object (``path`` names the
+file in errors). ``load(path)`` reads the ``kind`` and hands the file to the
+``_from_state`` of the class registered for it (``Codebook``, ``Matcher``,
+``DocumentClusterer``, ``FeatureSet``).
 """
 
 from __future__ import annotations
@@ -33,11 +38,12 @@ __all__ = ["FORMAT_VERSION", "load", "write_archive", "read_archive", "atomic_wr
 FORMAT_VERSION = 1
 _META_KEY = "__meta__"
 
-# kind -> "module:Class"; the class provides ``_from_archive(meta, arrays, path)``
+# kind -> "module:Class"; the class provides ``_from_state(meta, arrays, path)``
 _KINDS = {
     "codebook": "vqtoolkit.codebook:Codebook",
     "matcher": "vqtoolkit.matcher:Matcher",
     "document_clusterer": "vqtoolkit.documents:DocumentClusterer",
+    "featureset": "vqtoolkit.features.featureset:FeatureSet",
 }
 
 
@@ -52,7 +58,7 @@ def load(path):
     Returns
     -------
     object
-        A fitted estimator of the kind recorded in the file.
+        A fitted estimator (or a FeatureSet) of the kind recorded in the file.
 
     Raises
     ------
@@ -67,7 +73,7 @@ def load(path):
             f"{path}: unknown kind {kind!r}; this version reads {sorted(_KINDS)}"
         )
     module, cls = target.split(":")
-    return getattr(importlib.import_module(module), cls)._from_archive(meta, arrays, path)
+    return getattr(importlib.import_module(module), cls)._from_state(meta, arrays, path)
 
 
 def write_archive(path, meta: dict, arrays: dict[str, np.ndarray]) -> Path:

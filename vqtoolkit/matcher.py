@@ -424,6 +424,10 @@ class Matcher(BaseEstimator):
         """
         from .io import write_archive
 
+        return write_archive(path, *self._to_state())
+
+    def _to_state(self):
+        """``(meta, arrays)`` of the fitted matcher, as stored in a matcher file."""
         check_fitted(self, "codebooks_")
         params = self.get_params()
         params["features"] = None
@@ -445,10 +449,11 @@ class Matcher(BaseEstimator):
             cmeta, carrays = cb._to_state()
             meta["codebooks"].append(cmeta)
             arrays.update({f"codebook{j}.{k}": v for k, v in carrays.items()})
-        return write_archive(path, meta, arrays)
+        return meta, arrays
 
     @classmethod
-    def _from_archive(cls, meta, arrays, path):
+    def _from_state(cls, meta, arrays, path):
+        """Rebuild a matcher from :meth:`_to_state` output; ``path`` names the file in errors."""
         try:
             params = dict(meta["params"])
             if isinstance(params.get("whiten"), dict):
@@ -462,7 +467,7 @@ class Matcher(BaseEstimator):
             self.n_features_in_ = int(meta["n_features_in"])
             if meta.get("whitener"):
                 wa = _prefixed(arrays, "whitener.")
-                self.whitener_ = Whitener._from_state(meta["whitener"], wa)
+                self.whitener_ = Whitener._from_state(meta["whitener"], wa, path)
             else:
                 self.whitener_ = None
             self.codebooks_ = [
@@ -473,6 +478,8 @@ class Matcher(BaseEstimator):
                 raise ValueError(
                     f"{len(self.codebooks_)} codebooks for {self.classes_.size} classes"
                 )
+        except FileFormatError:
+            raise
         except (KeyError, TypeError, ValueError) as exc:
             raise FileFormatError(f"{path}: not a valid matcher file ({exc})") from None
         return self

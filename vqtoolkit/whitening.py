@@ -223,6 +223,8 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     # -- files ------------------------------------------------------------------
 
     def _to_state(self) -> tuple[dict, dict]:
+        """``(meta, arrays)`` of the fitted whitener, as stored inside a codebook or matcher file."""
+        check_fitted(self, "components_")
         meta = {"method": self.method, "eps": self.eps}
         arrays = {
             "mean_": self.mean_,
@@ -234,12 +236,24 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return meta, arrays
 
     @classmethod
-    def _from_state(cls, meta: dict, arrays: dict) -> Whitener:
-        self = cls(meta["method"], eps=meta["eps"])
-        for key, value in arrays.items():
-            setattr(self, key, np.asarray(value, dtype=np.float64))
-        self.n_features_in_ = self.mean_.shape[0]
+    def _from_state(cls, meta: dict, arrays: dict, path) -> Whitener:
+        """Rebuild a whitener from :meth:`_to_state` output; ``path`` names the file in errors."""
+        from .errors import FileFormatError
+
+        missing = sorted(set(_STATE_ARRAYS) - set(arrays))
+        try:
+            if missing:
+                raise KeyError(f"no arrays {missing}")
+            self = cls(meta["method"], eps=meta["eps"])
+            for key in _STATE_ARRAYS:
+                setattr(self, key, np.asarray(arrays[key], dtype=np.float64))
+            self.n_features_in_ = self.mean_.shape[0]
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise FileFormatError(f"{path}: not a valid whitener ({exc})") from None
         return self
+
+
+_STATE_ARRAYS = ("mean_", "scale_", "components_", "inverse_components_", "explained_variance_")
 
 
 def resolve_whitener(whiten) -> Whitener | None:

@@ -96,10 +96,11 @@ def _read_featureset(p):
     from ..features.featureset import FeatureSet
     from ..io import read_archive
 
-    kind = read_archive(p)[0].get("kind")
+    meta, arrays = read_archive(p)
+    kind = meta.get("kind")
     if kind != "featureset":
         raise FileFormatError(f"{p}: holds a {kind}, not features (a FeatureSet or a plain array)")
-    fs = FeatureSet.load(p)
+    fs = FeatureSet._from_state(meta, arrays, p)
     return fs.X, fs
 
 

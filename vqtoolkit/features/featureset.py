@@ -150,9 +150,26 @@ class FeatureSet:
 
     # ------------------------------------------------------------------ files
     def save(self, path):
-        """Write the set to a ``.npz`` file atomically (no pickle); return the path."""
+        """Write the set to a ``.npz`` file atomically (no pickle); return the path.
+
+        :meth:`load` and :func:`vqtoolkit.load` read it back.
+        """
         from ..io import write_archive
 
+        return write_archive(path, *self._to_state())
+
+    @classmethod
+    def load(cls, path) -> FeatureSet:
+        """Read a file written by :meth:`save`."""
+        from ..io import read_archive
+
+        meta, arrays = read_archive(path)
+        if meta.get("kind") != _KIND:
+            raise FileFormatError(f"{path}: holds a {meta.get('kind')!r}, not a featureset")
+        return cls._from_state(meta, arrays, path)
+
+    def _to_state(self):
+        """``(meta, arrays)`` of the set, as stored in a featureset file."""
         names = self.label_names
         arrays = {
             "X": self.X,
@@ -165,16 +182,12 @@ class FeatureSet:
         for j, name in enumerate(names):
             arrays[f"label_{j}"] = self.labels(name)
         meta = {"kind": _KIND, "label_names": names, "features": self.features}
-        return write_archive(path, meta, arrays)
+        return meta, arrays
 
     @classmethod
-    def load(cls, path) -> FeatureSet:
-        """Read a file written by :meth:`save`."""
-        from ..io import read_archive
-
-        meta, a = read_archive(path)
-        if meta.get("kind") != _KIND:
-            raise FileFormatError(f"{path}: holds a {meta.get('kind')!r}, not a featureset")
+    def _from_state(cls, meta, arrays, path) -> FeatureSet:
+        """Rebuild a set from :meth:`_to_state` output; ``path`` names the file in errors."""
+        a = arrays
         try:
             names = meta["label_names"]
             cols = [a[f"label_{j}"] for j in range(len(names))]
