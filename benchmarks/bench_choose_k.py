@@ -30,7 +30,7 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_info
 
-from vqtoolkit import centroid_index, choose_k
+from vqtoolkit import Codebook, centroid_index, choose_k
 from vqtoolkit.datasets import load_clustering, load_s_set_codebook
 
 SIPU = ["s1", "s2", "s3", "s4", "a1", "a2", "a3", "r15", "d31", "unbalance", "birch1"]
@@ -70,8 +70,9 @@ def run_one(d, method, uci):
     r = choose_k(d.X, **kwargs)
     secs = time.perf_counter() - t
     keep = d.labels > 0
-    ari = adjusted_rand_score(d.labels[keep], r.codebook.labels_[keep])
-    ci = centroid_index(r.codebook.codebook_, truth_centroids(d, d.X))
+    cb = Codebook(r.k, init=r.codewords, whiten=kwargs.get("whiten")).fit(d.X)
+    ari = adjusted_rand_score(d.labels[keep], cb.labels_[keep])
+    ci = centroid_index(cb.codebook_, truth_centroids(d, d.X))
     return r.k, ari, ci, secs
 
 

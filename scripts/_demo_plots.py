@@ -51,7 +51,7 @@ def scatter(out, seed):
         X, k, name = np.vstack([rng.normal(c, 2e3, size=(150, 2)) for c in centers]), 50, "generated"
     # k is not given: G-means chooses it (the truth is 50)
     choice = vqtoolkit.choose_k(X, method="gmeans", random_state=seed)
-    cb = choice.codebook
+    cb = vqtoolkit.Codebook(choice.k, init=choice.codewords, random_state=seed).fit(X)
     print(f"{name}: {X.shape[0]:,} points, G-means chose k = {choice.k} (truth {k}), "
           f"distortion {cb.distortion_:.4g}")
     path = out / "clusters_a3.png"

@@ -154,8 +154,6 @@ def test_chunked_features_and_integer_input(client):
 
 def test_errors(client):
     Xd = da.from_array(_mixture(n=300), chunks=(100, 4))
-    with pytest.raises(ParameterError, match="n_codewords='auto' is not supported for Dask"):
-        Codebook("auto").fit(Xd)
     bad = _mixture(n=300)
     bad[5, 1] = np.nan
     with pytest.raises(ParameterError, match="contains 1 NaN or infinite"):
@@ -164,8 +162,6 @@ def test_errors(client):
         Codebook(3).fit(Xd, sample_weight=-np.ones(300))
     with pytest.raises(ParameterError, match=r"sample_weight has shape \(5,\)"):
         Codebook(3).fit(Xd, sample_weight=np.ones(5))
-    with pytest.raises(ParameterError, match="metric='cityblock' is not supported for Dask"):
-        Codebook(3, metric="cityblock").fit(Xd)
     with pytest.raises(ParameterError, match="n_codewords=500 is larger"):
         Codebook(500).fit(Xd)
     with pytest.raises(ParameterError, match="expected a 2-D array"):

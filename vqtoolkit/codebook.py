@@ -22,7 +22,6 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
 from . import kernels
@@ -34,10 +33,12 @@ from ._validation import (
     check_sample_weight,
     check_X,
 )
+from .backends import InMemoryRows
 from .errors import ParameterError
-from .lloyd import ALGORITHMS, EMPTY_POLICIES, lbg, lloyd, minibatch_step
-from .seeding import INIT_METHODS, kmeans_plusplus, random_rows
-from .spaces import get_space
+from .fitting import FitSettings, canonical_order, fit_rows, minibatch_rows, seed_first_batch
+from .lloyd import ALGORITHMS, EMPTY_POLICIES
+from .seeding import INIT_METHODS
+from .spaces import TrainingSpace, get_space
 from .whitening import Whitener, resolve_whitener
 
 __all__ = ["Codebook", "canonical_order"]
@@ -134,7 +135,9 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, DataFrame or CSR matrix of shape (n_samples, n_features)
+        X : array-like, DataFrame, CSR matrix or Dask array of shape (n_samples, n_features)
+            A Dask array (dense or CSR blocks) is fitted on its cluster by the
+            same driver, with the same result.
         y : ignored
         sample_weight : array-like of shape (n_samples,), optional
             A weight of 2 counts like a repeated row.
@@ -143,40 +146,19 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         -------
         self : Codebook
         """
-        if _is_dask(X):
-            from . import distributed
-
-            return distributed.fit(self, X, sample_weight=sample_weight)
         if isinstance(self.n_codewords, str) and self.n_codewords == "auto":
             return self._fit_auto(X, sample_weight)
-        checked = self._check_params_and_X(X, accept_sparse=True)
-        X = checked.X
-        n, d = X.shape
-        k = self._n_codewords_for(n)
-        # unit weights stay None: the kernels then skip the weight array and its multiply
-        w = None if sample_weight is None else check_sample_weight(sample_weight, n)
-        rng = check_random_state(self.random_state)
-        space = get_space(self.metric)
-        whitener = resolve_whitener(self.whiten)
-        Xw = whitener.fit_transform(X, sample_weight=w) if whitener is not None else X
-        Xs, shift = space.to_training(Xw, whitener=whitener, fit=True, sample_weight=w)
-        init_centers = self._initial_array(whitener, space, shift, k, d, dtype=Xs.dtype)
-        best = None
-        for _ in range(self._n_runs()):
-            res = self._one_run(Xs, k, w, rng, space, init_centers)
-            if best is None or res.distortion < best.distortion:
-                best = res
-        self._set_result(best, space, whitener, shift, X.dtype)
-        self.labels_ = self._relabel(best.codes)
-        self.n_features_in_ = d
-        if checked.feature_names is not None:
-            self.feature_names_in_ = checked.feature_names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self.sample_ids_ = (
-            np.asarray(checked.ids) if checked.ids is not None else np.arange(n)
-        )
-        self._space_state = space.state
+        self._check_params()
+        rows, ids, names = self._rows(X, sample_weight, "fit")
+        settings = FitSettings(
+            n_codewords=check_positive_int(self.n_codewords, "n_codewords"), init=self.init,
+            n_init=self._n_runs(), max_iter=self.max_iter, tol=self.tol, empty=self.empty,
+            algorithm=self.algorithm, progress=_verbose_printer() if self.verbose else None)
+        space = TrainingSpace.resolve(self.whiten, self.metric)
+        fitted = fit_rows(rows, space, settings, check_random_state(self.random_state))
+        self._set_fitted(fitted, rows.dtype)
+        self.labels_ = rows.labels(fitted.result.codes, fitted.inverse)
+        self._set_input_info(rows, ids, names)
         return self
 
     def partial_fit(self, X, y=None, sample_weight=None):
@@ -186,11 +168,12 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         array) and fits the whitener, which then stays fixed. Each codeword
         is afterwards the exact mean of every observation ever assigned to it
         (Sculley 2010 with per-codeword learning rates ``1 / count``). Feed the
-        chunks of a memory-mapped ``.npy`` to train on data larger than memory.
+        chunks of a memory-mapped ``.npy`` to train on data larger than memory,
+        or a Dask array (one batch).
 
         Parameters
         ----------
-        X : array-like or CSR matrix of shape (n_batch, n_features)
+        X : array-like, CSR matrix or Dask array of shape (n_batch, n_features)
         y : ignored
         sample_weight : array-like of shape (n_batch,), optional
 
@@ -198,61 +181,42 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         -------
         self : Codebook
         """
-        if _is_dask(X):
-            from . import distributed
-
-            return distributed.partial_fit(self, X, sample_weight=sample_weight)
         first = not hasattr(self, "whitened_codebook_") or not hasattr(self, "_batch_counts")
         if first:
-            checked = self._check_params_and_X(X, accept_sparse=True)
-        else:
-            checked = check_X(X, accept_sparse=True, what="Codebook.partial_fit")
-            check_n_features(self, checked.X)
-        X = checked.X
-        w = check_sample_weight(sample_weight, X.shape[0])
-        space = get_space(self.metric)
+            self._check_params()
+        rows, _, names = self._rows(X, sample_weight, "partial_fit")
         if first:
-            k = self._n_codewords_for(X.shape[0])
+            k = check_positive_int(self.n_codewords, "n_codewords")
+            if k > rows.shape[0]:
+                raise ParameterError(
+                    f"n_codewords={k} is larger than n_samples={rows.shape[0]}, the number of "
+                    "observations (rows of X)"
+                )
             self._rng = check_random_state(self.random_state)
-            whitener = resolve_whitener(self.whiten)
-            Xw = whitener.fit_transform(X, sample_weight=w) if whitener is not None else X
-            Xs, shift = space.to_training(Xw, whitener=whitener, fit=True, sample_weight=w)
-            init = self._initial_array(whitener, space, shift, k, X.shape[1])
-            if init is None:
-                init = kmeans_plusplus(Xs, k, self._rng, sample_weight=w,
-                                       n_threads=self.n_threads)
-            C = space.project(np.asarray(init, dtype=np.float64))
-            self.whitener_ = whitener
-            self._shift = shift
-            self._space_state = space.state
-            self._batch_counts = np.zeros(k)
-            self.n_steps_ = 0
-            self.n_features_in_ = X.shape[1]
-            if checked.feature_names is not None:
-                self.feature_names_in_ = checked.feature_names
+            space = TrainingSpace.resolve(self.whiten, self.metric)
+            C = seed_first_batch(self.init, k, space, self._rng)
+            counts = np.zeros(k)
         else:
-            space.state = self._space_state
-            Xs = self._to_space(X, space)
-            C = self.whitened_codebook_.astype(np.float64) - (
-                0 if self._shift is None else self._shift
-            )
-        C = C.astype(Xs.dtype)
-        codes, dist, stats = kernels.assign_accumulate(
-            Xs, C, sample_weight=w, metric=space.assign_metric, n_threads=self.n_threads
-        )
-        newC, counts, never = minibatch_step(C, self._batch_counts, stats,
-                                             spherical=space.update == "spherical")
-        if never.size:  # keep exactly k codewords: move unused ones to far observations
-            far = np.argsort(-dist.astype(np.float64), kind="stable")[: never.size]
-            for j, i in zip(never, far):
-                newC[j] = Xs[int(i)].toarray().ravel() if sp.issparse(Xs) else Xs[int(i)]
-        self._batch_counts = counts
+            check_n_features(self, rows)
+            space = self._space()
+            C = self.whitened_codebook_.astype(np.float64) - _or0(self._shift)
+            counts = self._batch_counts
+        newC, counts, distortion = minibatch_rows(rows, space, C, counts, self._rng, first=first)
+        if first:
+            self.whitener_ = space.whitener
+            self._shift = space.shift
+            self._space_state = space.metric.state
+            self.n_steps_ = 0
+            self.n_features_in_ = rows.shape[1]
+            if names is not None:
+                self.feature_names_in_ = names
         self.n_steps_ += 1
-        self.distortion_ = stats.total_sse / w.sum()
-        order = canonical_order(newC + (0 if self._shift is None else self._shift))
-        self._batch_counts = self._batch_counts[order]
-        newC = newC[order]
-        self._store_codebook(newC, space, self.whitener_, self._shift, X.dtype)
+        self.distortion_ = distortion
+        whitened, original = space.codewords_out(newC)
+        order = canonical_order(whitened)
+        self._batch_counts = counts[order]
+        self.whitened_codebook_ = whitened[order].astype(rows.dtype)
+        self.codebook_ = original[order].astype(rows.dtype)
         self.counts_ = self._batch_counts.copy()
         return self
 
@@ -263,37 +227,32 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or CSR matrix of shape (n_samples, n_features)
+        X : array-like, CSR matrix or Dask array of shape (n_samples, n_features)
 
         Returns
         -------
         codes : ndarray of shape (n_samples,), int64
             (a lazy Dask array for Dask input)
         """
-        if _is_dask(X):
-            from . import distributed
-
-            return distributed.predict(self, X)
-        return self._assign(X)[0]
+        return self._map(X, "predict", "_codes_rows", np.int64, None)
 
     def transform(self, X):
-        """Euclidean distance of every observation to every codeword, in the training space.
+        """Distance of every observation to every codeword, in the training space.
+
+        Euclidean distance, or L1 distance for ``metric='cityblock'``.
 
         Parameters
         ----------
-        X : array-like or CSR matrix of shape (n_samples, n_features)
+        X : array-like, CSR matrix or Dask array of shape (n_samples, n_features)
 
         Returns
         -------
         ndarray of shape (n_samples, n_codewords)
+            (a lazy Dask array for Dask input)
         """
-        Xs = self._prepare(X)
-        C = self._training_codewords(Xs.dtype)
-        if get_space(self.metric).assign_metric == "cityblock":  # L1 distances
-            from scipy.spatial.distance import cdist
-
-            return cdist(Xs, C, "cityblock").astype(Xs.dtype, copy=False)
-        return np.sqrt(kernels.pairwise_sq_distances(Xs, C, n_threads=self.n_threads))
+        check_fitted(self, "whitened_codebook_")
+        return self._map(X, "transform", "_distances_rows", self.whitened_codebook_.dtype,
+                         self.whitened_codebook_.shape[0])
 
     def score(self, X, y=None, sample_weight=None):
         """Negative distortion of ``X`` (higher is better, as scikit-learn expects).
@@ -301,11 +260,16 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         Returns
         -------
         float
-            ``-(weighted mean squared distance to the nearest codeword)``.
+            ``-(weighted mean squared distance to the nearest codeword)`` (L1 for
+            ``'cityblock'``); a lazy 0-d Dask array for Dask input.
         """
-        _, dist = self._assign(X)
+        dist = self._map(X, "score", "_dist_rows", np.float64, None)
+        if _is_dask(dist):
+            from .distributed import lazy_weighted_mean
+
+            return -lazy_weighted_mean(dist, sample_weight)
         w = check_sample_weight(sample_weight, dist.shape[0])
-        return -float(w @ dist.astype(np.float64) / w.sum())
+        return -float(w @ dist / w.sum())
 
     def quantize(self, X):
         """Codes, distances and distortion of ``X``; see :func:`vqtoolkit.quantize`.
@@ -313,18 +277,18 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         Returns
         -------
         QuantizeResult
+            For Dask input, ``codes``, ``distances`` and ``distortion`` are lazy
+            Dask arrays.
         """
         from .quantization import QuantizeResult
 
-        if _is_dask(X):
-            from . import distributed
-
-            return distributed.quantize(self, X)
-        codes, dist = self._assign(X)
-        dist = dist.astype(np.float64)
-        if get_space(self.metric).assign_metric == "cityblock":  # dist is already L1
-            return QuantizeResult(codes, dist, float(dist.mean()))
-        return QuantizeResult(codes, np.sqrt(dist), float(dist.mean()))
+        pair = self._map(X, "quantize", "_quantize_rows", np.float64, 2)
+        l1 = self._metric_space().assign_metric == "cityblock"  # distances are L1 already
+        sq = pair[:, 1]
+        dist = sq if l1 else np.sqrt(sq)
+        codes = pair[:, 0].astype(np.int64)
+        mean = sq.mean()
+        return QuantizeResult(codes, dist, mean if _is_dask(mean) else float(mean))
 
     # ------------------------------------------------------- which cluster is which
 
@@ -456,7 +420,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
 
     # ----------------------------------------------------------------- internals
 
-    def _check_params_and_X(self, X, *, accept_sparse):
+    def _check_params(self):
         if self.init is not None and not isinstance(self.init, str):
             pass
         elif self.init not in INIT_METHODS:
@@ -474,59 +438,30 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
             check_positive_int(self.n_init, "n_init")
         get_space(self.metric)
         resolve_whitener(self.whiten)
-        return check_X(X, accept_sparse=accept_sparse, what=f"{type(self).__name__}.fit")
 
-    def _n_codewords_for(self, n_samples):
-        k = check_positive_int(self.n_codewords, "n_codewords")
-        if k > n_samples:
-            raise ParameterError(
-                f"n_codewords={k} is larger than n_samples={n_samples}, the number of "
-                "observations (rows of X)"
-            )
-        return k
+    def _rows(self, X, sample_weight, method):
+        """``(rows backend, sample ids or None, feature names or None)`` for fit / partial_fit."""
+        what = f"{type(self).__name__}.{method}"
+        if _is_dask(X):
+            from .distributed import DaskRows
 
-    def _n_runs(self):
-        if self.n_init == "auto":
-            return 10 if isinstance(self.init, str) and self.init == "random" else 1
-        return int(self.n_init)
+            return DaskRows.from_input(X, sample_weight, n_threads=self.n_threads, what=what), \
+                None, None
+        checked = check_X(X, accept_sparse=True, what=what)
+        X = checked.X
+        # unit weights stay None: the kernels then skip the weight array and its multiply
+        w = None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
+        return InMemoryRows(X, w, n_threads=self.n_threads, what=what), checked.ids, \
+            checked.feature_names
 
-    def _initial_array(self, whitener, space, shift, k, d, dtype=np.float64):
-        if isinstance(self.init, str):
-            return None
-        init = np.asarray(self.init, dtype=np.float64)
-        if init.shape != (k, d):
-            raise ParameterError(
-                f"init array has shape {init.shape}; expected (n_codewords, n_features) = "
-                f"({k}, {d})"
-            )
-        if whitener is not None:
-            init = whitener.transform(init)
-        init = space.project(init)
-        return (init if shift is None else init - shift).astype(dtype, copy=False)
-
-    def _one_run(self, Xs, k, w, rng, space, init_centers):
-        progress = _verbose_printer() if self.verbose else None
-        common = dict(sample_weight=w, max_iter=self.max_iter, tol=self.tol, empty=self.empty,
-                      update=space.update, metric=space.assign_metric, rng=rng,
-                      n_threads=self.n_threads, algorithm=self.algorithm)
-        if init_centers is None and self.init == "lbg":
-            return lbg(Xs, k, **common)
-        if init_centers is not None:
-            C0 = init_centers
-        elif self.init == "random":
-            C0 = random_rows(Xs, k, rng, sample_weight=w)
-        else:
-            C0 = kmeans_plusplus(Xs, k, rng, sample_weight=w, n_threads=self.n_threads)
-        C0 = space.project(np.asarray(C0, dtype=Xs.dtype))
-        return lloyd(Xs, C0, progress=progress, **common)
-
-    def _set_result(self, res, space, whitener, shift, dtype):
-        trained = res.centers.astype(np.float64) + (0 if shift is None else shift)
-        order = canonical_order(trained)
-        self._order = order
-        self._shift = shift
-        self.whitener_ = whitener
-        self._store_codebook(res.centers.astype(np.float64)[order], space, whitener, shift, dtype)
+    def _set_fitted(self, fitted, dtype):
+        res = fitted.result
+        order = fitted.order
+        self.whitener_ = fitted.space.whitener
+        self._shift = fitted.space.shift
+        self._space_state = fitted.space.metric.state
+        self.whitened_codebook_ = fitted.whitened.astype(dtype)
+        self.codebook_ = fitted.original.astype(dtype)
         counts = res.counts[order]
         self.counts_ = counts
         self.cluster_distortion_ = np.where(counts > 0, res.sse[order] / np.maximum(counts, 1e-300),
@@ -535,18 +470,19 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         self.n_iter_ = int(res.n_iter)
         self.distortion_history_ = res.history
 
-    def _store_codebook(self, centers, space, whitener, shift, dtype):
-        trained = centers + (0 if shift is None else shift)
-        self.whitened_codebook_ = trained.astype(dtype)
-        original = space.from_training(trained)
-        if whitener is not None:
-            original = whitener.inverse_transform(original)
-        self.codebook_ = np.asarray(original, dtype=np.float64).astype(dtype)
+    def _set_input_info(self, rows, ids, names):
+        n, d = rows.shape
+        self.n_features_in_ = d
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.sample_ids_ = rows.sample_ids() if ids is None else np.asarray(ids)
 
-    def _relabel(self, codes):
-        inverse = np.empty_like(self._order)
-        inverse[self._order] = np.arange(self._order.size)
-        return inverse[codes]
+    def _n_runs(self):
+        if self.n_init == "auto":
+            return 10 if isinstance(self.init, str) and self.init == "random" else 1
+        return int(self.n_init)
 
     def _fit_auto(self, X, sample_weight):
         from .selection import choose_k
@@ -561,40 +497,77 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         }
         options = {"whiten": self.whiten, "n_threads": self.n_threads, **options}
         result = choose_k(X, random_state=self.random_state, **options)
-        fitted = result.codebook
-        for key, value in vars(fitted).items():
-            if key.endswith("_") or key.startswith("_") and not key.startswith("__"):
-                setattr(self, key, value)
+        fixed = self.get_params()
+        try:  # the final fit from the chosen codewords, through the same driver
+            self.set_params(n_codewords=result.k, init=result.codewords, n_init=1)
+            self.fit(X)
+        finally:
+            self.set_params(n_codewords=fixed["n_codewords"], init=fixed["init"],
+                            n_init=fixed["n_init"])
         self.selection_ = result
         return self
 
-    def _prepare(self, X):
-        check_fitted(self, "whitened_codebook_")
-        X = check_X(X, accept_sparse=True, what=f"{type(self).__name__}.predict").X
-        check_n_features(self, X)
+    # -- inference: one chunk function per method; Dask maps it over the chunks
+
+    def _space(self):
+        """The fitted training space (whitener, metric state, shift)."""
+        return TrainingSpace(self.whitener_, self._metric_space(), self._shift)
+
+    def _metric_space(self):
         space = get_space(self.metric)
-        space.state = self._space_state
-        if self.whitener_ is not None:
-            X = self.whitener_.transform(X)
-        Xs, _ = space.to_training(X, whitener=self.whitener_, fit=False)
-        return Xs
+        if getattr(self, "_space_state", None) is not None:
+            space.state = self._space_state
+        return space
 
-    def _to_space(self, X, space):
-        if self.whitener_ is not None:
-            X = self.whitener_.transform(X)
-        Xs, _ = space.to_training(X, whitener=self.whitener_, fit=False)
-        if self._shift is not None:
-            Xs = Xs - self._shift.astype(Xs.dtype)
-        return Xs
+    def _map(self, X, method, chunk_fn, dtype, n_out):
+        """Apply the chunk method ``chunk_fn`` to ``X`` (validated); Dask input gives a lazy array."""
+        check_fitted(self, "whitened_codebook_")
+        if _is_dask(X):
+            from .distributed import check_dask_X, map_rows
 
-    def _training_codewords(self, dtype):
-        return np.ascontiguousarray(self.whitened_codebook_, dtype=dtype)
+            X = check_dask_X(X, what=f"{type(self).__name__}.{method}")
+            check_n_features(self, X)
+            return map_rows(X, getattr(self._light(), chunk_fn), dtype=dtype, n_out=n_out)
+        X = check_X(X, accept_sparse=True, what=f"{type(self).__name__}.{method}").X
+        check_n_features(self, X)
+        return getattr(self, chunk_fn)(X)
 
-    def _assign(self, X):
+    def _light(self):
+        """A copy with only what assignment needs (cheap to ship to Dask workers)."""
+        light = type(self)(**self.get_params())
+        for key in ("whitened_codebook_", "whitener_", "n_features_in_", "_space_state", "_shift"):
+            setattr(light, key, getattr(self, key, None))
+        light.n_threads = self.n_threads or 1  # one thread per task: Dask runs tasks in parallel
+        return light
+
+    def _prepare(self, X):
+        """Validated rows -> whitened units (the space of ``whitened_codebook_``)."""
+        return self._space().transform(X)
+
+    def _assign_rows(self, X):
         Xs = self._prepare(X)
-        metric = get_space(self.metric).assign_metric
-        return kernels.assign(Xs, self._training_codewords(Xs.dtype), metric=metric,
+        C = np.ascontiguousarray(self.whitened_codebook_, dtype=Xs.dtype)
+        return kernels.assign(Xs, C, metric=self._metric_space().assign_metric,
                               n_threads=self.n_threads)
+
+    def _codes_rows(self, X):
+        return self._assign_rows(X)[0]
+
+    def _dist_rows(self, X):
+        return self._assign_rows(X)[1].astype(np.float64)
+
+    def _distances_rows(self, X):
+        Xs = self._prepare(X)
+        C = np.ascontiguousarray(self.whitened_codebook_, dtype=Xs.dtype)
+        if self._metric_space().assign_metric == "cityblock":  # L1 distances
+            from scipy.spatial.distance import cdist
+
+            return cdist(Xs, C, "cityblock").astype(Xs.dtype, copy=False)
+        return np.sqrt(kernels.pairwise_sq_distances(Xs, C, n_threads=self.n_threads))
+
+    def _quantize_rows(self, X):
+        codes, dist = self._assign_rows(X)
+        return np.column_stack([codes.astype(np.float64), dist.astype(np.float64)])
 
     def _feature_names(self):
         if hasattr(self, "feature_names_in_"):
@@ -611,30 +584,8 @@ def _is_dask(X):
     return type(X).__module__.split(".")[0] == "dask"
 
 
-def canonical_order(codewords):
-    """Permutation that sorts codewords lexicographically (first feature first).
-
-    Parameters
-    ----------
-    codewords : ndarray of shape (n_codewords, n_features)
-
-    Returns
-    -------
-    ndarray of shape (n_codewords,), int64
-    """
-    C = np.asarray(codewords)
-    if C.shape[1] <= 64:
-        return np.lexsort(C.T[::-1]).astype(np.int64)
-    # many features (TF-IDF): np.lexsort would copy every column; compare rows instead
-    import functools
-
-    def cmp(i, j):
-        diff = np.flatnonzero(C[i] != C[j])
-        if diff.size == 0:  # equal rows keep their order, as lexsort (stable) does
-            return (i > j) - (i < j)
-        return -1 if C[i, diff[0]] < C[j, diff[0]] else 1
-
-    return np.array(sorted(range(C.shape[0]), key=functools.cmp_to_key(cmp)), dtype=np.int64)
+def _or0(shift):
+    return 0 if shift is None else shift
 
 
 def _json_params(params):
@@ -648,7 +599,7 @@ def _json_params(params):
             out[key] = value.item()
         elif isinstance(value, np.random.RandomState):
             out[key] = None
-        elif hasattr(value, "to_training"):  # a metric space object: its name
+        elif hasattr(value, "assign_metric"):  # a metric space object: its name
             out[key] = value.name
         else:
             out[key] = value

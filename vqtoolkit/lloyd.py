@@ -31,9 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
-from . import kernels
+from .backends import InMemoryRows, weighted_median
 from .errors import EmptyClusterError, ParameterError
 from .seeding import split_codewords
 
@@ -52,7 +51,7 @@ EMPTY_POLICIES = ("split", "relocate", "error")
 ALGORITHMS = ("auto", "lloyd", "hamerly")
 
 
-def _mean_update(stats, centers, X, codes, w):
+def _mean_update(stats, centers, passes):
     # in place on the float64 sums (no k x d temporaries: codebooks of text are wide)
     out = stats.sums
     nz = stats.counts > 0
@@ -61,7 +60,7 @@ def _mean_update(stats, centers, X, codes, w):
     return out
 
 
-def _spherical_update(stats, centers, X, codes, w):
+def _spherical_update(stats, centers, passes):
     out = stats.sums
     norms = np.sqrt(np.einsum("ij,ij->i", out, out))
     nz = (stats.counts > 0) & (norms > 0)
@@ -70,41 +69,8 @@ def _spherical_update(stats, centers, X, codes, w):
     return out
 
 
-def _median_update(stats, centers, X, codes, w):
-    out = centers.astype(np.float64, copy=True)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(centers.shape[0] + 1))
-    for j in range(centers.shape[0]):
-        rows = order[bounds[j] : bounds[j + 1]]
-        if rows.size:
-            out[j] = weighted_median(np.asarray(X[rows], dtype=np.float64), w[rows])
-    return out
-
-
-def weighted_median(values, weights):
-    """Column-wise weighted median (the average of the two middle values on an exact tie).
-
-    Parameters
-    ----------
-    values : ndarray of shape (n, d)
-    weights : ndarray of shape (n,), non-negative
-
-    Returns
-    -------
-    ndarray of shape (d,)
-        With unit weights this equals ``numpy.median(values, axis=0)``.
-    """
-    idx = np.argsort(values, axis=0, kind="stable")
-    v = np.take_along_axis(values, idx, axis=0)
-    cw = np.cumsum(weights[idx], axis=0)
-    half = cw[-1] / 2.0
-    tol = 1e-12 * cw[-1]
-    lo = np.argmax(cw >= half - tol, axis=0)
-    cols = np.arange(values.shape[1])
-    med = v[lo, cols]
-    exact = np.abs(cw[lo, cols] - half) <= tol
-    hi = np.minimum(lo + 1, values.shape[0] - 1)
-    return np.where(exact, (med + v[hi, cols]) / 2.0, med)
+def _median_update(stats, centers, passes):
+    return passes.medians(centers)
 
 
 UPDATES = {"mean": _mean_update, "spherical": _spherical_update, "median": _median_update}
@@ -118,7 +84,9 @@ class LloydResult:
     ----------
     centers : ndarray of shape (n_codewords, n_features), dtype of X
     codes : ndarray of shape (n_samples,), int64
+        (a lazy Dask array when the rows are on a cluster)
     sq_distances : ndarray of shape (n_samples,)
+        (a lazy Dask array when the rows are on a cluster)
     distortion : float
         Weighted mean squared distance to the nearest codeword.
     counts : ndarray of shape (n_codewords,)
@@ -140,14 +108,23 @@ class LloydResult:
     history: np.ndarray
 
 
+def as_rows(X, sample_weight=None, *, n_threads=None, chunk_rows=None):
+    """``X`` as a rows backend: a backend is returned as is, an array is wrapped in memory."""
+    if hasattr(X, "passes") and hasattr(X, "moments"):
+        return X
+    return InMemoryRows(X, sample_weight, n_threads=n_threads, chunk_rows=chunk_rows)
+
+
 def lloyd(X, centers, *, sample_weight=None, max_iter=300, tol=1e-4, empty="split",
           update="mean", metric="sqeuclidean", rng=None, n_threads=None, chunk_rows=None,
           progress=None, algorithm="auto"):
-    """Run Lloyd's algorithm from ``centers``.
+    """Run Lloyd's algorithm from ``centers``: the one loop every fit uses.
 
     Parameters
     ----------
-    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    X : ndarray, CSR matrix or rows backend of shape (n_samples, n_features)
+        A backend (:mod:`vqtoolkit.backends`, e.g. Dask rows) carries its own
+        weights; ``sample_weight``, ``n_threads`` and ``chunk_rows`` are then ignored.
     centers : ndarray of shape (n_codewords, n_features)
         Initial codewords.
     sample_weight : ndarray of shape (n_samples,), optional
@@ -156,8 +133,8 @@ def lloyd(X, centers, *, sample_weight=None, max_iter=300, tol=1e-4, empty="spli
         Stop when ``(previous - current) <= tol * current`` distortion.
     empty : {'split', 'relocate', 'error'}
         What to do with a codeword that lost all its observations.
-    update : {'mean', 'spherical', 'median'} or callable
-        ``(AssignStats, centers, X, codes, weights) -> centers``.
+    update : {'mean', 'spherical', 'median'}
+        The update rule (see the module docstring).
     metric : {'sqeuclidean', 'cityblock'}
         Assignment distance passed to the kernels.
     rng : numpy.random.RandomState
@@ -166,9 +143,10 @@ def lloyd(X, centers, *, sample_weight=None, max_iter=300, tol=1e-4, empty="spli
         Called with ``(iteration, distortion)`` after each pass.
     algorithm : {'auto', 'lloyd', 'hamerly'}
         ``'hamerly'`` skips distance computations with Hamerly's bounds (same
-        iterates); it applies to dense input with ``metric='sqeuclidean'`` and
-        the ``'mean'`` or ``'spherical'`` update, and falls back to plain
-        passes (``'lloyd'``) otherwise. ``'auto'`` is ``'hamerly'``.
+        iterates); it applies to dense in-memory input with
+        ``metric='sqeuclidean'`` and the ``'mean'`` or ``'spherical'`` update,
+        and falls back to plain passes (``'lloyd'``) otherwise. ``'auto'`` is
+        ``'hamerly'``.
 
     Returns
     -------
@@ -178,57 +156,35 @@ def lloyd(X, centers, *, sample_weight=None, max_iter=300, tol=1e-4, empty="spli
         raise ParameterError(f"empty={empty!r} is not one of {EMPTY_POLICIES}")
     if algorithm not in ALGORITHMS:
         raise ParameterError(f"algorithm={algorithm!r} is not one of {ALGORITHMS}")
-    upd = UPDATES[update] if isinstance(update, str) else update
+    rows = as_rows(X, sample_weight, n_threads=n_threads, chunk_rows=chunk_rows)
+    upd = UPDATES[update]
     rng = rng if rng is not None else np.random.RandomState(0)
-    n = X.shape[0]
-    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    wsum = float(w.sum())
-    C = np.ascontiguousarray(centers, dtype=X.dtype)
+    wsum = rows.weight
+    C = np.ascontiguousarray(centers, dtype=rows.dtype)
     k = C.shape[0]
     history = []
-    prev_codes = None
     strict = False
-    bounds = None
-    if (algorithm != "lloyd" and not sp.issparse(X) and metric == "sqeuclidean"
-            and update in ("mean", "spherical") and X.dtype in (np.float32, np.float64)):
-        bounds = kernels.HamerlyState(X, sample_weight=sample_weight, chunk_rows=chunk_rows,
-                                      n_threads=n_threads)
-
-    def one_pass(C):
-        if bounds is not None:
-            return bounds.step(C)
-        return kernels.assign_accumulate(
-            X, C, sample_weight=sample_weight, metric=metric, n_threads=n_threads,
-            chunk_rows=chunk_rows,
-        )
-
-    # one BLAS limit for the whole run: restoring it between passes wakes spinning BLAS threads
-    with kernels.single_threaded_blas():
+    with rows.passes(metric=metric, update=update, algorithm=algorithm) as passes:
         for it in range(1, max_iter + 1):
-            codes, dist, stats = one_pass(C)
+            stats, changed = passes.step(C)
             J = stats.total_sse / wsum
             history.append(J)
             if progress is not None:
                 progress(it, J)
-            if bounds is not None:
-                unchanged = it > 1 and bounds.n_changed == 0
-            else:
-                unchanged = prev_codes is not None and np.array_equal(codes, prev_codes)
-            if unchanged:
+            if it > 1 and changed == 0:
                 strict = True
                 break
-            newC = upd(stats, C, X, codes, w)
+            newC = upd(stats, C, passes)
             empties = np.flatnonzero(stats.counts <= 0)
             if empties.size:
-                newC = _fix_empty(X, newC, empties, stats, dist, codes, empty, rng, it, k)
-                if bounds is not None:  # a moved codeword: start the bounds afresh
-                    bounds.reset()
-            C = newC.astype(X.dtype, copy=False)
-            prev_codes = codes if bounds is None else None
+                newC = _fix_empty(rows, passes, newC, empties, stats, empty, rng, it, k)
+                passes.reset()  # a moved codeword: bounds start afresh
+            C = np.ascontiguousarray(newC, dtype=rows.dtype)
             if len(history) > 1 and (history[-2] - J) <= tol * J:
                 break
         if not strict:
-            codes, dist, stats = one_pass(C)
+            stats, _ = passes.step(C)
+        codes, dist = passes.codes_array(), passes.distances_array()
     return LloydResult(
         centers=np.ascontiguousarray(C),
         codes=codes,
@@ -252,46 +208,44 @@ def lbg(X, n_codewords, *, sample_weight=None, epsilon=1e-3, max_iter=300, tol=1
     is reached. Each round is refined with :func:`lloyd` (``algorithm`` is
     passed on).
 
+    Parameters
+    ----------
+    X : ndarray, CSR matrix or rows backend of shape (n_samples, n_features)
+
     Returns
     -------
     LloydResult
         For the final ``n_codewords`` codewords.
     """
     rng = rng if rng is not None else np.random.RandomState(0)
-    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
-    if sp.issparse(X):
-        mean = np.asarray(X.T @ w).ravel() / w.sum()
-    else:
-        mean = (w @ np.asarray(X, dtype=np.float64)) / w.sum()
+    rows = as_rows(X, sample_weight, n_threads=n_threads, chunk_rows=chunk_rows)
+    mean = rows.moments("mean").mean
     if update == "spherical":
         mean = mean / (np.linalg.norm(mean) or 1.0)
     C = mean[None, :]
-    common = dict(sample_weight=sample_weight, tol=tol, empty=empty, update=update,
-                  metric=metric, rng=rng, n_threads=n_threads, chunk_rows=chunk_rows,
+    common = dict(tol=tol, empty=empty, update=update, metric=metric, rng=rng,
                   algorithm=algorithm)
-    res = lloyd(X, C, max_iter=1, **common)
+    res = lloyd(rows, C, max_iter=1, **common)
     while res.centers.shape[0] < n_codewords:
         k = res.centers.shape[0]
         n_split = min(k, n_codewords - k)
         order = np.lexsort((np.arange(k), -res.counts))  # heaviest first, ties by index
         spread = np.sqrt(res.sse / np.maximum(res.counts, 1e-300))
         C = split_codewords(res.centers, spread, order[:n_split], rng, epsilon=epsilon)
-        res = lloyd(X, C, max_iter=max_iter, **common)
+        res = lloyd(rows, C, max_iter=max_iter, **common)
     return res
 
 
-def _fix_empty(X, C, empties, stats, dist, codes, policy, rng, it, k):
+def _fix_empty(rows, passes, C, empties, stats, policy, rng, it, k):
     if policy == "error":
         raise EmptyClusterError(
             f"{empties.size} of {k} codewords (indices {empties[:10].tolist()}) have no "
             f"observations after iteration {it}; use empty='split' or 'relocate', or fewer "
             "codewords"
         )
-    C = C.copy()
+    C = np.array(C, copy=True)
     if policy == "relocate":
-        far = np.argsort(-np.asarray(dist, dtype=np.float64), kind="stable")[: empties.size]
-        for j, i in zip(empties, far):
-            C[j] = X[int(i)].toarray().ravel() if sp.issparse(X) else X[int(i)]
+        C[empties] = rows.take(passes.farthest(empties.size))
         return C
     sse = stats.sse.copy()
     counts = stats.counts.copy()

@@ -60,11 +60,14 @@ class CorrelationSpace(EuclideanSpace):
 
     name = "correlation"
     update = "spherical"
+    accepts_sparse = False
 
-    def to_training(self, X, *, whitener=None, fit=False, sample_weight=None):
-        """Return ``(row-centred unit rows, None)``; the dtype of ``X`` is kept."""
-        X = _dense(X, self.name)
-        return _centre_normalise(X), None
+    def moments_order(self, *, dtype, sparse, centred):
+        return None
+
+    def transform(self, X):
+        """Row-centred unit rows; the dtype of ``X`` is kept."""
+        return _centre_normalise(_dense(X, self.name))
 
     def project(self, C):
         """Centre and normalise candidate codewords (the admissible set)."""
@@ -93,6 +96,7 @@ class MahalanobisSpace(EuclideanSpace):
 
     name = "mahalanobis"
     update = "mean"
+    accepts_sparse = False
 
     def __init__(self, cov=None, *, eps=1e-10):
         super().__init__()
@@ -100,11 +104,27 @@ class MahalanobisSpace(EuclideanSpace):
         self.eps = eps
         self._cache = None
 
-    def to_training(self, X, *, whitener=None, fit=False, sample_weight=None):
-        """Return ``((X - mean) @ S^-1/2, None)``, fitting the whitening when ``fit``."""
+    def moments_order(self, *, dtype, sparse, centred):
+        return "cov" if self.cov is None else "mean"
+
+    def fit(self, mean, second, *, dtype, sparse, centred):
+        """Fit the whitening ``S^-1/2`` from the mean and covariance of the rows; no shift."""
+        d = mean.shape[0]
+        if self.cov is None:
+            from .whitening import Whitener
+
+            wh = Whitener("zca", eps=self.eps).fit_moments(mean, second)
+            mean, W, Winv = wh.mean_, wh.components_, wh.inverse_components_
+        else:
+            W, Winv = _inverse_sqrt(self.cov, d)
+        self.state = {"metric": self.name, "mean": mean.tolist(), "whiten": W.tolist(),
+                      "unwhiten": Winv.tolist()}
+        self._cache = None
+        return None
+
+    def transform(self, X):
+        """``(X - mean) @ S^-1/2`` (dtype kept)."""
         X = _dense(X, self.name)
-        if fit:
-            self._fit(X, sample_weight)
         mean, W, _ = self._matrices()
         if W.shape[0] != X.shape[1]:
             raise ParameterError(
@@ -112,7 +132,7 @@ class MahalanobisSpace(EuclideanSpace):
                 f"{W.shape[0]} x {W.shape[0]}"
             )
         out = (np.asarray(X, dtype=np.float64) - mean) @ W
-        return out.astype(X.dtype, copy=False), None
+        return out.astype(X.dtype, copy=False)
 
     def from_training(self, C):
         """Codewords back to the units the space received: ``C @ S^1/2 + mean``."""
@@ -120,22 +140,6 @@ class MahalanobisSpace(EuclideanSpace):
         return np.asarray(C, dtype=np.float64) @ Winv + mean
 
     # -- internals ----------------------------------------------------------------
-
-    def _fit(self, X, sample_weight):
-        X64 = np.asarray(X, dtype=np.float64)
-        n, d = X64.shape
-        w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        if self.cov is None:
-            from .whitening import Whitener
-
-            wh = Whitener("zca", eps=self.eps).fit(X64, sample_weight=w)
-            mean, W, Winv = wh.mean_, wh.components_, wh.inverse_components_
-        else:
-            mean = w @ X64 / w.sum()
-            W, Winv = _inverse_sqrt(self.cov, d)
-        self.state = {"metric": self.name, "mean": mean.tolist(), "whiten": W.tolist(),
-                      "unwhiten": Winv.tolist()}
-        self._cache = None
 
     def _matrices(self):
         if "whiten" not in self.state:
@@ -152,6 +156,13 @@ class MahalanobisSpace(EuclideanSpace):
         new.state = dict(self.state)
         return new
 
+    def __getstate__(self):  # shipped to Dask workers: no cached matrices
+        return {"cov": self.cov, "eps": self.eps, "state": self.state}
+
+    def __setstate__(self, state):
+        self.cov, self.eps, self.state = state["cov"], state["eps"], state["state"]
+        self._cache = None
+
     def __repr__(self):
         return "MahalanobisSpace()" if self.cov is None else "MahalanobisSpace(cov=<given>)"
 
@@ -162,10 +173,13 @@ class CityblockSpace(EuclideanSpace):
     name = "cityblock"
     update = "median"
     assign_metric = "cityblock"
+    accepts_sparse = False
 
-    def to_training(self, X, *, whitener=None, fit=False, sample_weight=None):
-        """Return ``(X, None)``: the median is shift-equivariant, no centring needed."""
-        return _dense(X, self.name), None
+    def moments_order(self, *, dtype, sparse, centred):
+        return None  # the median is shift-equivariant: no centring needed
+
+    def transform(self, X):
+        return _dense(X, self.name)
 
 
 def _centre_normalise(X):

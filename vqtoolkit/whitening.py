@@ -41,6 +41,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from ._validation import check_fitted, check_n_features, check_sample_weight, check_X
 from .errors import ParameterError
+from .moments import block_moments
 
 __all__ = ["Whitener", "METHODS"]
 
@@ -92,29 +93,68 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self : Whitener
         """
-        if self.method not in METHODS:
-            raise ParameterError(f"method={self.method!r} is not one of {METHODS}")
-        if not (np.isscalar(self.eps) and self.eps >= 0):
-            raise ParameterError(f"eps={self.eps!r} must be a non-negative number")
+        self._check_params()
         X = check_X(X, accept_sparse=True, what="Whitener.fit").X
         if sp.issparse(X) and self.method != "scale":
             raise ParameterError(
                 f"method={self.method!r} centres the data, which would densify the sparse "
                 f"input of shape {X.shape}; use method='scale' for sparse input"
             )
-        n, d = X.shape
-        w = check_sample_weight(sample_weight, n)
-        wsum = w.sum()
-        if sp.issparse(X):
-            mean = np.asarray(X.T @ w).ravel() / wsum
-            sq = np.asarray(X.multiply(X).T @ w).ravel() / wsum
-            var = np.maximum(sq - mean * mean, 0.0)
-        else:
-            X64 = np.asarray(X, dtype=np.float64)
-            mean = w @ X64 / wsum
+        w = check_sample_weight(sample_weight, X.shape[0])
+        mom = block_moments(X, w, order=self.moments_order)
+        second = mom.var if self.moments_order == "var" else mom.cov
+        return self._fit_moments(mom.mean, second, what=f"X (shape {X.shape})")
+
+    @property
+    def moments_order(self):
+        """The moments this method needs: ``'var'`` (variances) or ``'cov'`` (covariance)."""
+        return "var" if self.method in ("scale", "standard") else "cov"
+
+    def fit_moments(self, mean, covariance):
+        """Fit from the data's weighted mean and covariance instead of the rows.
+
+        A whitener depends on the data only through these moments, so this
+        gives exactly what :meth:`fit` gives on data with these moments; the
+        Dask engine fits whiteners this way from moments computed per chunk.
+
+        Parameters
+        ----------
+        mean : array-like of shape (n_features,)
+        covariance : array-like of shape (n_features, n_features) or (n_features,)
+            The (population) covariance, or only the variances for ``'scale'``
+            and ``'standard'``.
+
+        Returns
+        -------
+        self : Whitener
+        """
+        self._check_params()
+        mean = np.asarray(mean, dtype=np.float64)
+        cov = np.asarray(covariance, dtype=np.float64)
+        d = mean.shape[0] if mean.ndim == 1 else -1
+        if mean.ndim != 1 or cov.shape not in ((d,), (d, d)) or not (
+                np.isfinite(mean).all() and np.isfinite(cov).all()):
+            raise ParameterError(
+                f"fit_moments needs a finite mean of shape (n_features,) and a covariance of "
+                f"shape (n_features, n_features) or variances (n_features,); got {mean.shape} "
+                f"and {cov.shape}"
+            )
+        if cov.ndim == 1 and self.moments_order == "cov":
+            raise ParameterError(f"method={self.method!r} needs the full covariance, not variances")
+        if cov.ndim == 2 and self.moments_order == "var":
+            cov = np.diag(cov)
+        return self._fit_moments(mean, cov, what="the moments")
+
+    def _check_params(self):
+        if self.method not in METHODS:
+            raise ParameterError(f"method={self.method!r} is not one of {METHODS}")
+        if not (np.isscalar(self.eps) and self.eps >= 0):
+            raise ParameterError(f"eps={self.eps!r} must be a non-negative number")
+
+    def _fit_moments(self, mean, second, *, what):
+        d = mean.shape[0]
         if self.method in ("scale", "standard"):
-            if not sp.issparse(X):
-                var = w @ (X64 - mean) ** 2 / wsum
+            var = np.maximum(second, 0.0)
             scale = np.sqrt(var)
             const = scale <= np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
             if const.any():
@@ -123,7 +163,7 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     f"{int(const.sum())} constant feature(s) (columns {cols}) have zero "
                     "standard deviation; their scale is set to 1",
                     UserWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
                 scale = np.where(const, 1.0, scale)
             self.mean_ = mean if self.method == "standard" else np.zeros(d)
@@ -132,8 +172,7 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self.components_ = np.diag(1.0 / scale)
             self.inverse_components_ = np.diag(scale)
         else:
-            Xc = X64 - mean
-            cov = (Xc * w[:, None]).T @ Xc / wsum
+            cov = (second + second.T) / 2
             evals, evecs = np.linalg.eigh(cov)
             order = np.argsort(evals)[::-1]
             evals, evecs = np.maximum(evals[order], 0.0), evecs[:, order]
@@ -146,12 +185,12 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     f"the covariance is singular or nearly so ({int((evals < floor).sum())} of "
                     f"{d} eigenvalues below eps * max = {floor:.3g}); they are regularised",
                     UserWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
             reg = evals + floor
             if np.any(reg <= 0):
                 raise ParameterError(
-                    f"the covariance of X (shape {X.shape}) is zero; {self.method!r} "
+                    f"the covariance of {what} is zero; {self.method!r} "
                     "whitening needs eps > 0 or non-constant data"
                 )
             root = np.sqrt(reg)
@@ -161,7 +200,7 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 W = W @ evecs.T
                 Winv = evecs @ Winv
             self.mean_ = mean
-            self.scale_ = np.sqrt(np.diag(cov))
+            self.scale_ = np.sqrt(np.maximum(np.diag(cov), 0.0))
             self.explained_variance_ = evals
             self.components_ = W
             self.inverse_components_ = Winv

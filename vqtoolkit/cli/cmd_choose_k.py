@@ -72,6 +72,9 @@ def run(args) -> int:
     print(f"# {args.features}: {X.shape[0]} observations x {X.shape[1]} features")
     print(result.table())
     if args.output:
-        path = result.codebook.save(args.output)
+        from ..codebook import Codebook
+
+        cb = Codebook(result.k, init=result.codewords, whiten=args.whiten, random_state=args.seed)
+        path = cb.fit(X).save(args.output)
         print(f"vqtoolkit: wrote {path}", file=sys.stderr)
     return 0

@@ -1,7 +1,7 @@
 """Choosing the number of codewords ``k``: G-means, X-means and the usual curves.
 
 :func:`choose_k` runs one method and returns a :class:`SelectionResult` with
-the chosen ``k``, the fitted :class:`~vqtoolkit.Codebook` and everything the
+the chosen ``k``, its codewords (in original units) and everything the
 choice was made from: the per-``k`` curve (elbow, silhouette, gap,
 Calinski–Harabasz, Davies–Bouldin) or the split history (G-means, X-means).
 
@@ -91,8 +91,10 @@ class SelectionResult:
     method : str
     k : int
         The chosen number of codewords.
-    codebook : Codebook
-        Fitted with ``k`` codewords on the data ``choose_k`` was given.
+    codewords : ndarray of shape (k, n_features), float64
+        The chosen codewords in original units; ``Codebook(k, init=codewords,
+        whiten=...).fit(X)`` refines them into a fitted codebook (what
+        ``Codebook(n_codewords='auto')`` does).
     k_values : ndarray of shape (n_points,), int
         Curves: the ``k`` tried. G-means / X-means: ``k`` after each round.
     scores : ndarray of shape (n_points,)
@@ -110,7 +112,7 @@ class SelectionResult:
 
     method: str
     k: int
-    codebook: object
+    codewords: np.ndarray
     k_values: np.ndarray
     scores: np.ndarray
     criterion: str
@@ -131,7 +133,7 @@ class SelectionResult:
 def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip", dip_alpha=0.05,
              max_splits="auto", sample_size=2000, n_refs=10, whiten=None, n_threads=None,
              random_state=None, progress=False):
-    """Choose the number of codewords for ``X`` and fit the codebook.
+    """Choose the number of codewords for ``X`` (and the codewords themselves).
 
     Parameters
     ----------
@@ -213,8 +215,10 @@ def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip
             history = ()
     finally:
         bar.close()
-    codebook = _final_codebook(X, centers, whitener, whiten, n_threads, random_state)
-    return SelectionResult(method, int(centers.shape[0]), codebook, np.asarray(k_values),
+    codewords = np.asarray(centers, dtype=np.float64)
+    if whitener is not None:
+        codewords = whitener.inverse_transform(codewords)
+    return SelectionResult(method, int(centers.shape[0]), codewords, np.asarray(k_values),
                            np.asarray(scores, dtype=np.float64), _CRITERION[method],
                            tuple(history), errors)
 
@@ -251,17 +255,6 @@ def _curve(X, method, ks, rng, sample_size, n_refs, n_threads, tick):
         scores, errors, best = gap_statistic(X, ks, fits, rng, n_refs=n_refs,
                                              n_threads=n_threads, progress=tick)
     return fits[best].centers, ks, scores, errors
-
-
-def _final_codebook(X, centers, whitener, whiten, n_threads, random_state):
-    from ..codebook import Codebook
-
-    init = np.asarray(centers, dtype=np.float64)
-    if whitener is not None:
-        init = whitener.inverse_transform(init)
-    cb = Codebook(n_codewords=int(init.shape[0]), init=init, whiten=whiten, n_threads=n_threads,
-                  random_state=random_state)
-    return cb.fit(X)
 
 
 def _k_values(k_range, method, n):
