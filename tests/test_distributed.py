@@ -40,15 +40,24 @@ def _mixture(n=1800, d=4, k=5, dtype=np.float32, seed=0):
     return X.astype(dtype)
 
 
-def _same(a, b):
-    """In-memory fit ``a`` equals Dask fit ``b``."""
-    np.testing.assert_allclose(b.codebook_, a.codebook_, rtol=0, atol=1e-6)
-    np.testing.assert_array_equal(b.labels_.compute(), a.labels_)
+def _same(a, b, rtol=None, labels_computed=False):
+    """In-memory fit ``a`` equals Dask fit ``b`` (both Dask fits with ``labels_computed``).
+
+    ``rtol=None``: codewords within 1e-6 absolute; else within ``rtol`` relative.
+    """
+    if rtol is None:
+        np.testing.assert_allclose(b.codebook_, a.codebook_, rtol=0, atol=1e-6)
+    else:
+        scale = np.abs(a.codebook_).max()
+        np.testing.assert_allclose(b.codebook_, a.codebook_, rtol=rtol, atol=rtol * scale)
+    labels_a = a.labels_.compute() if labels_computed else a.labels_
+    np.testing.assert_array_equal(b.labels_.compute(), labels_a)
     assert b.n_iter_ == a.n_iter_
-    np.testing.assert_allclose(b.distortion_, a.distortion_, rtol=1e-9)
-    np.testing.assert_allclose(b.distortion_history_, a.distortion_history_, rtol=1e-9)
-    np.testing.assert_allclose(b.counts_, a.counts_)
-    np.testing.assert_allclose(b.cluster_distortion_, a.cluster_distortion_, rtol=1e-9)
+    r = 1e-9 if rtol is None else rtol
+    np.testing.assert_allclose(b.distortion_, a.distortion_, rtol=r)
+    np.testing.assert_allclose(b.distortion_history_, a.distortion_history_, rtol=r)
+    np.testing.assert_allclose(b.counts_, a.counts_, rtol=1e-12)
+    np.testing.assert_allclose(b.cluster_distortion_, a.cluster_distortion_, rtol=r)
 
 
 @pytest.mark.parametrize("params", [
@@ -143,6 +152,98 @@ def test_predict_and_quantize_are_lazy_and_exact(client):
     np.testing.assert_allclose(q.distances.compute(), q0.distances)
     np.testing.assert_allclose(q.distortion, q0.distortion, rtol=1e-12)
     np.testing.assert_allclose(q.distortion, np.mean(q0.distances ** 2), rtol=1e-9)
+
+
+@pytest.mark.parametrize("metric", ["correlation", "mahalanobis", "cityblock", "cosine"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_every_metric_equals_in_memory(client, metric, weighted):
+    X = _mixture(n=1500, d=5, seed=7, dtype=np.float64)
+    w = np.random.RandomState(1).uniform(0.2, 3, size=X.shape[0]) if weighted else None
+    a = Codebook(5, metric=metric, random_state=2).fit(X, sample_weight=w)
+    b = Codebook(5, metric=metric, random_state=2).fit(
+        da.from_array(X, chunks=(400, 5)), sample_weight=w)
+    _same(a, b, rtol=1e-5)
+    np.testing.assert_array_equal(b.predict(da.from_array(X, chunks=(700, 5))).compute(),
+                                  a.predict(X))
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random", "lbg", "array"])
+@pytest.mark.parametrize("metric", ["euclidean", "mahalanobis"])
+def test_every_init_with_weights_equals_in_memory(client, init, metric):
+    X = _mixture(n=1200, d=4, seed=8)
+    w = np.random.RandomState(2).uniform(0, 2, size=X.shape[0])
+    params = {"init": X[::200][:6] * 1.01 if init == "array" else init, "metric": metric,
+              "whiten": "standard", "random_state": 4}
+    a = Codebook(6, **params).fit(X, sample_weight=w)
+    b = Codebook(6, **params).fit(da.from_array(X, chunks=(300, 4)), sample_weight=w)
+    _same(a, b, rtol=1e-5)
+
+
+def test_result_does_not_depend_on_chunks(client):
+    X = _mixture(n=2000, seed=9)
+    fits = [Codebook(7, random_state=0, whiten="zca").fit(da.from_array(X, chunks=(c, 4)))
+            for c in (2000, 333, 128)]
+    for other in fits[1:]:
+        _same(other, fits[0], labels_computed=True)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "correlation", "mahalanobis"])
+def test_partial_fit_every_metric_equals_in_memory(client, metric):
+    X = _mixture(n=1600, d=5, seed=10, dtype=np.float64)
+    a, b = (Codebook(4, metric=metric, random_state=0) for _ in range(2))
+    for part in (X[:800], X[800:]):
+        a.partial_fit(part)
+        b.partial_fit(da.from_array(part, chunks=(300, 5)))
+        np.testing.assert_allclose(b.codebook_, a.codebook_, rtol=1e-5, atol=1e-9)
+        np.testing.assert_allclose(b.counts_, a.counts_)
+
+
+@pytest.mark.parametrize("selection", ["gmeans", "xmeans"])
+def test_auto_equals_in_memory(client, selection):
+    from sklearn.datasets import make_blobs
+
+    X, _ = make_blobs(n_samples=1200, centers=5, cluster_std=0.6, random_state=3)
+    a = Codebook("auto", selection=selection, random_state=0).fit(X)
+    b = Codebook("auto", selection=selection, random_state=0).fit(da.from_array(X, chunks=(250, 2)))
+    assert b.selection_.k == a.selection_.k == 5
+    _same(a, b, rtol=1e-5)
+    with pytest.raises(ParameterError, match="method='gap' needs the rows in memory"):
+        Codebook("auto", selection="gap").fit(da.from_array(X, chunks=(250, 2)))
+
+
+def test_sparse_chunks_cosine_equal_in_memory(client):
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    rng = np.random.RandomState(0)
+    topics = [["ball", "goal", "team", "match", "score"], ["vote", "law", "party", "poll", "seat"],
+              ["cpu", "code", "chip", "data", "disk"]]
+    docs = [" ".join(rng.choice(topics[i % 3], size=8)) + " " + " ".join(
+        rng.choice(sum(topics, []), size=2)) for i in range(600)]
+    X = TfidfVectorizer().fit_transform(docs).astype(np.float32).tocsr()
+    a = Codebook(3, metric="cosine", random_state=0).fit(X)
+    Xd = da.from_array(X.toarray(), chunks=(150, X.shape[1])).map_blocks(sp.csr_matrix,
+                                                                         dtype=X.dtype)
+    b = Codebook(3, metric="cosine", random_state=0).fit(Xd)
+    _same(a, b, rtol=1e-5)
+    np.testing.assert_array_equal(b.predict(Xd).compute(), a.predict(X))
+
+
+def test_transform_and_score_are_lazy_and_exact(client):
+    X = _mixture(seed=11)
+    w = np.random.RandomState(0).uniform(0.5, 2, size=X.shape[0])
+    cb = Codebook(4, random_state=0, metric="cityblock").fit(X)
+    Xd = da.from_array(X, chunks=(400, 4))
+    t = cb.transform(Xd)
+    assert isinstance(t, da.Array) and t.shape == (X.shape[0], 4)
+    np.testing.assert_allclose(t.compute(), cb.transform(X), rtol=1e-6)
+    for weights in (None, w):
+        s = cb.score(Xd, sample_weight=weights)
+        assert isinstance(s, da.Array)
+        np.testing.assert_allclose(float(s), cb.score(X, sample_weight=weights), rtol=1e-9)
+    q = cb.quantize(Xd)
+    assert isinstance(q.distortion, da.Array)
+    np.testing.assert_allclose(float(q.distortion), cb.quantize(X).distortion, rtol=1e-9)
 
 
 def test_chunked_features_and_integer_input(client):

@@ -35,7 +35,7 @@ from . import kernels
 from .errors import ParameterError
 from .moments import Moments, block_moments
 
-__all__ = ["InMemoryRows", "check_moments", "weighted_median"]
+__all__ = ["InMemoryRows", "check_moments", "weighted_median", "group_rows", "group_medians"]
 
 
 def check_moments(mom: Moments, *, what, shape) -> Moments:
@@ -119,6 +119,10 @@ class InMemoryRows:
     def seeding_rows(self, rng):
         """``(rows, whole)``: k-means++ seeds on all the rows."""
         return self, True
+
+    def groups(self, codes, k):
+        """The rows of every code, in row order, as float64 arrays: a list of ``k`` arrays."""
+        return group_rows(self.X, codes, k)
 
     def sample_ids(self):
         """Row positions, shape (n_samples,)."""
@@ -204,6 +208,18 @@ class MemoryPasses:
     def distances_array(self):
         """Squared (L1 for city-block) distances of the last pass, shape (n_samples,)."""
         return np.array(self.sq_distances)
+
+
+def group_rows(X, codes, k):
+    """``[X[codes == j] for j in range(k)]`` as dense float64, from one stable sort of ``codes``."""
+    codes = np.asarray(codes)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(k + 1))
+    out = []
+    for j in range(k):
+        part = X[order[bounds[j]: bounds[j + 1]]]
+        out.append(part.toarray() if sp.issparse(part) else np.asarray(part, dtype=np.float64))
+    return out
 
 
 def group_medians(X, w, codes, C):

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import kernels
-from ..backends import InMemoryRows, check_moments, group_medians, weighted_draw
+from ..backends import InMemoryRows, check_moments, group_medians, group_rows, weighted_draw
 from ..moments import block_moments
 from ._cluster import _client
 from ._prepare import check_dask_weight, check_dask_X
@@ -154,6 +154,11 @@ class DaskRows:
         if self.w is not None:
             w = np.asarray(self.client.compute(self.w).result(), dtype=np.float64)[rows]
         return InMemoryRows(X, w, n_threads=self.n_threads, what=self.what), whole
+
+    def groups(self, codes, k):
+        """The rows of every code in row order (float64): gathered to the client."""
+        X = self._gather_rows(np.arange(self.shape[0]))
+        return group_rows(X, np.asarray(self.client.compute(codes).result()), k)
 
     def sample_ids(self):
         """Row positions as a lazy Dask array chunked like the rows."""

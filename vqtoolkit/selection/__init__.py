@@ -39,7 +39,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._validation import check_positive_int, check_random_state, check_X
+from ..backends import InMemoryRows
 from ..errors import ParameterError
+from ..fitting import prepare_space
+from ..spaces import EuclideanSpace, TrainingSpace
+from ..whitening import resolve_whitener
 from ._curves import (
     CURVE_METHODS,
     calinski_harabasz,
@@ -175,20 +179,14 @@ def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip
     """
     if method not in METHODS:
         raise ParameterError(f"method={method!r} is not one of {METHODS}")
-    X = check_X(X, what="choose_k").X
-    n = X.shape[0]
+    rows = _rows(X, method, n_threads)
+    n = rows.shape[0]
     if n < 2:
-        raise ParameterError(f"choose_k needs at least 2 observations; X has shape {X.shape}")
+        raise ParameterError(f"choose_k needs at least 2 observations; X has shape {rows.shape}")
     rng = check_random_state(random_state)
     ks = _k_values(k_range, method, n)
-    whitener = None
-    Xw = X
-    if whiten is not None:
-        from ..whitening import resolve_whitener
-
-        whitener = resolve_whitener(whiten)
-        Xw = whitener.fit_transform(X)
-    Xw = np.ascontiguousarray(Xw)
+    space = TrainingSpace(resolve_whitener(whiten), EuclideanSpace())
+    Xw = prepare_space(rows, space)  # the whitened rows (centred if float32 far from 0)
     bar = tqdm(disable=not progress, desc=f"choose_k({method})", unit="step", leave=False)
     tick = bar.update
     try:
@@ -210,14 +208,12 @@ def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip
             k_values, scores, history, errors = (grown.k_per_round, grown.score_per_round,
                                                  grown.history, None)
         else:
-            centers, k_values, scores, errors = _curve(Xw, method, ks, rng, sample_size, n_refs,
-                                                       n_threads, tick)
+            centers, k_values, scores, errors = _curve(np.ascontiguousarray(Xw.X), method, ks, rng,
+                                                       sample_size, n_refs, n_threads, tick)
             history = ()
     finally:
         bar.close()
-    codewords = np.asarray(centers, dtype=np.float64)
-    if whitener is not None:
-        codewords = whitener.inverse_transform(codewords)
+    codewords = space.codewords_out(centers)[1]
     return SelectionResult(method, int(centers.shape[0]), codewords, np.asarray(k_values),
                            np.asarray(scores, dtype=np.float64), _CRITERION[method],
                            tuple(history), errors)
@@ -255,6 +251,20 @@ def _curve(X, method, ks, rng, sample_size, n_refs, n_threads, tick):
         scores, errors, best = gap_statistic(X, ks, fits, rng, n_refs=n_refs,
                                              n_threads=n_threads, progress=tick)
     return fits[best].centers, ks, scores, errors
+
+
+def _rows(X, method, n_threads):
+    """The rows backend of ``X``: in memory, or on Dask for G-means / X-means."""
+    if type(X).__module__.split(".")[0] == "dask":
+        if method not in ("gmeans", "xmeans"):
+            raise ParameterError(
+                f"method={method!r} needs the rows in memory; for a Dask array use 'gmeans' or "
+                "'xmeans', or pass X.compute()"
+            )
+        from ..distributed import DaskRows
+
+        return DaskRows.from_input(X, n_threads=n_threads, what="choose_k")
+    return InMemoryRows(check_X(X, what="choose_k").X, n_threads=n_threads, what="choose_k")
 
 
 def _k_values(k_range, method, n):

@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .. import kernels
-from ..lloyd import lloyd
+from ..lloyd import as_rows, lloyd
 from ..seeding import kmeans_plusplus
 from ._normality import _factor, _statistic, ad_critical_value, ad_pvalue
 from ._unimodality import dip_pvalue, dip_statistic
@@ -135,7 +135,8 @@ def gmeans(X, *, alpha, k_min, k_max, rng, split_test="ad+dip", dip_alpha=0.05, 
             split = p_dip < dip_alpha
         return SplitRecord(rnd, k, j, rows.shape[0], a2, crit, p, split, p_dip)
 
-    merge = (lambda res, common: _merge_unimodal(X, res, dip_alpha, common)) if use_dip else None
+    merge = (lambda rows, res, common: _merge_unimodal(rows, res, dip_alpha, common)) \
+        if use_dip else None
     return _grow(X, decide, k_min=k_min, k_max=k_max, rng=rng, n_threads=n_threads,
                  max_iter=max_iter, tol=tol, progress=progress, score=None,
                  max_splits=max_splits, merge=merge)
@@ -202,8 +203,13 @@ def bic(codes, sq_distances, n_features):
 
 def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, score,
           max_splits, merge=None):
-    common = dict(max_iter=max_iter, tol=tol, rng=rng, n_threads=n_threads)
-    C0 = kmeans_plusplus(X, k_min, rng, n_threads=n_threads)
+    # X: an array or a rows backend (Dask): the refinements run where the rows are, through
+    # the one Lloyd loop; each round's split tests read every cluster's members
+    X = as_rows(X, n_threads=n_threads)
+    common = dict(max_iter=max_iter, tol=tol, rng=rng)
+    local, _ = X.seeding_rows(rng)
+    C0 = kmeans_plusplus(local.X, k_min, rng, sample_weight=local.sample_weight,
+                         n_threads=n_threads)
     res = lloyd(X, C0, **common)
     history = []
     ks = [res.centers.shape[0]]
@@ -215,11 +221,10 @@ def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, s
         rnd += 1
         C = res.centers.astype(np.float64)
         k = C.shape[0]
-        order = np.argsort(res.codes, kind="stable")
-        bounds = np.searchsorted(res.codes[order], np.arange(k + 1))
+        groups = X.groups(res.codes, k)
         candidates = []
         for j in range(k):
-            rows = np.asarray(X[order[bounds[j]:bounds[j + 1]]], dtype=np.float64)
+            rows = groups[j]
             if rows.shape[0] < MIN_SPLIT_SIZE:
                 continue
             key = (C[j].tobytes(), rows.shape[0])
@@ -248,7 +253,7 @@ def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, s
             progress(res.centers.shape[0])
     if merge is not None:
         k_grown = res.centers.shape[0]
-        res = merge(res, common)
+        res = merge(X, res, common)
         if res.centers.shape[0] < k_grown:
             ks.append(res.centers.shape[0])
             scores.append(float(res.centers.shape[0] - k_grown))
@@ -261,7 +266,7 @@ def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, s
                         np.asarray(scores, dtype=np.float64))
 
 
-def _merge_unimodal(X, res, dip_alpha, common):
+def _merge_unimodal(rows_backend, res, dip_alpha, common):
     """Merge each codeword with its nearest neighbour while their joint members look unimodal.
 
     Each pass takes the pairs (codeword, nearest codeword), closest first, each
@@ -280,10 +285,11 @@ def _merge_unimodal(X, res, dip_alpha, common):
                        key=lambda t: (D[t], t))
         used = set()
         merged = []
+        groups = rows_backend.groups(res.codes, k)
         for i, j in pairs:
             if i in used or j in used:
                 continue
-            rows = np.asarray(X[(res.codes == i) | (res.codes == j)], dtype=np.float64)
+            rows = np.concatenate([groups[i], groups[j]])  # the dip test ignores the order
             if rows.shape[0] < MIN_SPLIT_SIZE:
                 continue
             v = C[i] - C[j]
@@ -296,7 +302,7 @@ def _merge_unimodal(X, res, dip_alpha, common):
         w = res.counts
         keep = [C[c] for c in range(k) if c not in used]
         joined = [(C[i] * w[i] + C[j] * w[j]) / max(w[i] + w[j], 1e-300) for i, j in merged]
-        res = lloyd(X, np.vstack(keep + joined).astype(X.dtype), **common)
+        res = lloyd(rows_backend, np.vstack(keep + joined).astype(rows_backend.dtype), **common)
     return res
 
 
@@ -309,7 +315,7 @@ def _strength(rec):
 
 def _global_score(res, d, score):
     if score == "bic":
-        return bic(res.codes, res.sq_distances.astype(np.float64), d)
+        return bic(np.asarray(res.codes), np.asarray(res.sq_distances, dtype=np.float64), d)
     return 0.0
 
 
