@@ -35,7 +35,15 @@ from ._validation import (
 )
 from .backends import InMemoryRows
 from .errors import ParameterError
-from .fitting import FitSettings, canonical_order, fit_rows, minibatch_rows, seed_first_batch
+from .fitting import (
+    FitSettings,
+    canonical_order,
+    fit_rows,
+    minibatch_rows,
+    print_progress,
+    seed_first_batch,
+)
+from .io import json_params
 from .lloyd import ALGORITHMS, EMPTY_POLICIES
 from .seeding import INIT_METHODS
 from .spaces import TrainingSpace, get_space
@@ -153,7 +161,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         settings = FitSettings(
             n_codewords=check_positive_int(self.n_codewords, "n_codewords"), init=self.init,
             n_init=self._n_runs(), max_iter=self.max_iter, tol=self.tol, empty=self.empty,
-            algorithm=self.algorithm, progress=_verbose_printer() if self.verbose else None)
+            algorithm=self.algorithm, progress=print_progress if self.verbose else None)
         space = TrainingSpace.resolve(self.whiten, self.metric)
         fitted = fit_rows(rows, space, settings, check_random_state(self.random_state))
         self._set_fitted(fitted, rows.dtype)
@@ -358,7 +366,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         check_fitted(self, "codebook_")
         meta = {
             "kind": "codebook",
-            "params": _json_params(self.get_params()),
+            "params": json_params(self.get_params()),
             "n_features_in": int(self.n_features_in_),
             "distortion": float(self.distortion_),
             "n_iter": int(getattr(self, "n_iter_", 0)),
@@ -586,30 +594,3 @@ def _is_dask(X):
 
 def _or0(shift):
     return 0 if shift is None else shift
-
-
-def _json_params(params):
-    out = {}
-    for key, value in params.items():
-        if isinstance(value, np.ndarray):
-            out[key] = value.tolist()
-        elif isinstance(value, Whitener):
-            out[key] = {"method": value.method, "eps": value.eps}
-        elif isinstance(value, (np.integer, np.floating)):
-            out[key] = value.item()
-        elif isinstance(value, np.random.RandomState):
-            out[key] = None
-        elif hasattr(value, "assign_metric"):  # a metric space object: its name
-            out[key] = value.name
-        else:
-            out[key] = value
-    return out
-
-
-def _verbose_printer():
-    import sys
-
-    def show(it, J):
-        print(f"iteration {it}: distortion {J:.6g}", file=sys.stderr)
-
-    return show

@@ -25,7 +25,7 @@ from .seeding import kmeans_plusplus
 from .spaces import TrainingSpace
 
 __all__ = ["FitSettings", "FittedCodebook", "fit_rows", "minibatch_rows", "prepare_space",
-           "canonical_order"]
+           "seed_first_batch", "canonical_order", "print_progress"]
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,13 @@ def seed_first_batch(init, k, space, rng):
                              n_threads=local.n_threads)
         return space.metric.project(np.asarray(C0, dtype=np.float64))
     return seed
+
+
+def print_progress(iteration, distortion):
+    """``progress`` callback of ``verbose=True``: one line per Lloyd pass on stderr."""
+    import sys
+
+    print(f"iteration {iteration}: distortion {distortion:.6g}", file=sys.stderr)
 
 
 def canonical_order(codewords):

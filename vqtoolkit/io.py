@@ -33,7 +33,7 @@ import numpy as np
 from ._version import __version__
 from .errors import FileFormatError
 
-__all__ = ["FORMAT_VERSION", "load", "write_archive", "read_archive", "atomic_write"]
+__all__ = ["FORMAT_VERSION", "load", "write_archive", "read_archive", "atomic_write", "json_params"]
 
 FORMAT_VERSION = 1
 _META_KEY = "__meta__"
@@ -194,3 +194,33 @@ def _json_default(obj):
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def json_params(params: dict) -> dict:
+    """An estimator's ``get_params()`` as JSON values (arrays as lists, objects by name).
+
+    Parameters
+    ----------
+    params : dict
+
+    Returns
+    -------
+    dict
+        Arrays become lists; a Whitener ``{"method", "eps"}``; a metric space
+        object its name; a RandomState None.
+    """
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, np.ndarray):
+            out[key] = value.tolist()
+        elif hasattr(value, "inverse_transform") and hasattr(value, "method"):  # a Whitener
+            out[key] = {"method": value.method, "eps": value.eps}
+        elif isinstance(value, (np.integer, np.floating)):
+            out[key] = value.item()
+        elif isinstance(value, np.random.RandomState):
+            out[key] = None
+        elif hasattr(value, "assign_metric"):  # a metric space object: its name
+            out[key] = value.name
+        else:
+            out[key] = value
+    return out

@@ -39,8 +39,9 @@ from sklearn.base import BaseEstimator
 
 from . import kernels
 from ._validation import check_fitted, check_positive_int, check_random_state, check_X
-from .codebook import Codebook, _json_params
+from .codebook import Codebook
 from .errors import FileFormatError, ParameterError
+from .io import json_params
 from .whitening import Whitener, resolve_whitener
 
 __all__ = ["Matcher", "MatchScores", "VerificationResult", "NORMALIZATIONS", "ADAPTATIONS"]
@@ -433,7 +434,7 @@ class Matcher(BaseEstimator):
         params["features"] = None
         meta = {
             "kind": "matcher",
-            "params": _json_params(params),
+            "params": json_params(params),
             "n_features_in": int(self.n_features_in_),
             "n_classes": int(self.classes_.size),
             "features": _features_meta(self.features),
