@@ -47,8 +47,7 @@ def main(argv=None):
     import dask.array as da
     from distributed import Client
 
-    from vqtoolkit.distributed import local_cluster
-    from vqtoolkit.distributed._engine import Blocks
+    from vqtoolkit.distributed import DaskRows, local_cluster
 
     print("BLAS:", ", ".join(f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
                              for i in threadpool_info() if i["user_api"] == "blas"))
@@ -85,13 +84,12 @@ def main(argv=None):
         Xd = client.persist(da.from_array(X, chunks=(-(-n // args.chunks), 13)))
         client.wait_for_workers(2)
         # per-iteration cost on the cluster, same codebook
-        blocks = Blocks(client, Xd)
-        blocks.run(mem.whitened_codebook_, "sqeuclidean", 1)
-        t0 = time.perf_counter()
-        for _ in range(5):
-            blocks.run(mem.whitened_codebook_, "sqeuclidean", 1)
-        it_dask = (time.perf_counter() - t0) / 5
-        del blocks
+        with DaskRows(Xd, None, client=client).passes() as passes:
+            passes.step(mem.whitened_codebook_)
+            t0 = time.perf_counter()
+            for _ in range(5):
+                passes.step(mem.whitened_codebook_)
+            it_dask = (time.perf_counter() - t0) / 5
         # end to end: k-means++ and Lloyd on a 100k sample (n_init restarts, in memory),
         # then Lloyd on the cluster from the best of them
         for n_init in (1, 10):

@@ -12,7 +12,7 @@ import pytest
 da = pytest.importorskip("dask.array")
 pytest.importorskip("distributed")
 
-from vqtoolkit import Codebook, Matcher, ParameterError  # noqa: E402
+from vqtoolkit import Codebook, FileFormatError, Matcher, ParameterError  # noqa: E402
 from vqtoolkit.distributed import (  # noqa: E402
     DistributedFeatures,
     extract_mfcc,
@@ -246,6 +246,37 @@ def test_transform_and_score_are_lazy_and_exact(client):
     np.testing.assert_allclose(float(q.distortion), cb.quantize(X).distortion, rtol=1e-9)
 
 
+@pytest.mark.parametrize("fmt", ["zarr", "npy"])
+def test_fit_reads_a_store_chunk_by_chunk(client, tmp_path, fmt):
+    """read_rows: every task opens the file itself; the fit equals the in-memory one."""
+    from vqtoolkit.distributed import read_rows
+
+    X = _mixture(n=3000, d=4, seed=12)
+    if fmt == "zarr":
+        zarr = pytest.importorskip("zarr")
+        path = tmp_path / "rows.zarr"
+        zarr.create_array(path, shape=X.shape, chunks=(700, 4), dtype="float32")[:] = X
+        Xd = read_rows(path)
+        assert Xd.chunks[0] == (700, 700, 700, 700, 200)  # the store's own chunks
+    else:
+        path = tmp_path / "rows.npy"
+        np.save(path, X)
+        Xd = read_rows(path, chunk_rows=1000)
+        assert Xd.chunks[0] == (1000, 1000, 1000)
+    graph = dict(Xd.__dask_graph__())
+    assert not any(isinstance(v, np.ndarray) and v.size > 100 for v in graph.values())  # paths only
+    a = Codebook(5, whiten="standard", random_state=0).fit(X)
+    b = Codebook(5, whiten="standard", random_state=0).fit(Xd)
+    _same(a, b, rtol=1e-5)
+    bad = tmp_path / "not-an-array"
+    bad.mkdir()
+    with pytest.raises(FileFormatError, match="not-an-array: not a zarr array or an .npy file"):
+        read_rows(bad)
+    np.save(tmp_path / "one.npy", np.arange(5.0))
+    with pytest.raises(FileFormatError, match=r"shape \(5,\); expected 2-D rows"):
+        read_rows(tmp_path / "one.npy")
+
+
 def test_chunked_features_and_integer_input(client):
     X = np.random.RandomState(0).randint(0, 50, size=(600, 3))
     a = Codebook(3, random_state=0).fit(X)
@@ -296,6 +327,16 @@ def test_core_never_imports_dask():
     code = ("import sys, numpy as np; from vqtoolkit import Codebook, quantize; "
             "cb = Codebook(2, random_state=0).fit(np.random.rand(50, 2)); quantize(np.eye(2), cb); "
             "assert not any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_worker_side_modules_do_not_import_sklearn():
+    """Workers import the backend and the kernels only: no scikit-learn (80 MB per process)."""
+    code = ("import sys; import vqtoolkit.distributed._backend; "
+            "assert 'sklearn' not in sys.modules, 'sklearn imported'; "
+            "import vqtoolkit, sklearn.exceptions as e; "
+            "assert issubclass(vqtoolkit.NotFittedError, e.NotFittedError); "
+            "from vqtoolkit.errors import NotFittedError; assert NotFittedError is vqtoolkit.NotFittedError")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

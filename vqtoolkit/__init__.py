@@ -42,13 +42,13 @@ from .errors import (
     EmptyClusterError,
     FileFormatError,
     InfeasibleError,
-    NotFittedError,
     ParameterError,
     VQError,
 )
 
 # public name -> module that defines it (imported on first access)
 _LAZY = {
+    "NotFittedError": "errors",
     "Whitener": "whitening",
     "Codebook": "codebook",
     "quantize": "quantization",
@@ -73,7 +73,6 @@ __all__ = [
     "InfeasibleError",
     "FileFormatError",
     "DataNotFoundError",
-    "NotFittedError",
     *_LAZY,
 ]
 

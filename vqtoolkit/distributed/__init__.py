@@ -45,10 +45,11 @@ Only this package imports Dask; install it with ``pip install vqtoolkit[distribu
 from ._audio import DistributedFeatures, extract_mfcc, score_collection
 from ._backend import INIT_SAMPLE_SIZE, DaskRows, lazy_weighted_mean, map_rows
 from ._cluster import get_client, local_cluster
-from ._prepare import check_dask_X
+from ._prepare import check_dask_X, read_rows
 
 __all__ = [
     "DaskRows",
+    "read_rows",
     "get_client",
     "local_cluster",
     "extract_mfcc",

