@@ -51,6 +51,7 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args(argv)
+    warnings.filterwarnings("ignore", message="Sending large graph")  # the data, once per setup
 
     import dask.array as da
     from distributed import Client
