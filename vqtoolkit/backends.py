@@ -35,7 +35,7 @@ from . import kernels
 from .errors import ParameterError
 from .moments import Moments, block_moments
 
-__all__ = ["InMemoryRows", "check_moments", "weighted_median", "group_rows", "group_medians"]
+__all__ = ["Rows", "InMemoryRows", "check_moments", "weighted_median", "group_rows", "group_medians"]
 
 
 def check_moments(mom: Moments, *, what, shape) -> Moments:
@@ -49,7 +49,28 @@ def check_moments(mom: Moments, *, what, shape) -> Moments:
     return mom
 
 
-class InMemoryRows:
+class Rows:
+    """What every rows backend shares: ``X`` (ndarray, CSR matrix or Dask array) and its shape."""
+
+    X = None
+
+    @property
+    def shape(self):
+        """``(n_samples, n_features)``."""
+        return self.X.shape
+
+    @property
+    def dtype(self):
+        """float32 or float64."""
+        return self.X.dtype
+
+    @property
+    def sparse(self):
+        """True for CSR rows (a Dask array's blocks: its ``_meta``)."""
+        return sp.issparse(getattr(self.X, "_meta", self.X))
+
+
+class InMemoryRows(Rows):
     """Rows held in memory: a NumPy array or a CSR matrix (already validated).
 
     Parameters
@@ -72,18 +93,6 @@ class InMemoryRows:
         self.n_threads = n_threads
         self.chunk_rows = chunk_rows
         self.what = what
-
-    @property
-    def shape(self):
-        return self.X.shape
-
-    @property
-    def dtype(self):
-        return self.X.dtype
-
-    @property
-    def sparse(self):
-        return sp.issparse(self.X)
 
     @property
     def weight(self) -> float:

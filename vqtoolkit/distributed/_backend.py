@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import kernels
-from ..backends import InMemoryRows, check_moments, group_medians, group_rows, weighted_draw
+from ..backends import InMemoryRows, Rows, check_moments, group_medians, group_rows, weighted_draw
 from ..moments import block_moments
 from ._cluster import _client
 from ._prepare import check_dask_weight, check_dask_X
@@ -34,7 +34,7 @@ FAN_IN = 8  # partial results added per reduction task
 PERSIST_SHARE = 0.5
 
 
-class DaskRows:
+class DaskRows(Rows):
     """Rows of a Dask array (dense or ``scipy.sparse`` CSR blocks), for the fit driver.
 
     Parameters
@@ -68,18 +68,6 @@ class DaskRows:
         return cls(X, w, client=_client(client), n_threads=n_threads or 1, what=what)
 
     # -- what the rows are
-
-    @property
-    def shape(self):
-        return self.X.shape
-
-    @property
-    def dtype(self):
-        return self.X.dtype
-
-    @property
-    def sparse(self):
-        return sp.issparse(self.X._meta)
 
     @property
     def weight(self) -> float:
