@@ -22,7 +22,12 @@ def kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_trials=N
     """Greedy k-means++ seeding (Arthur & Vassilvitskii 2007, as in scikit-learn).
 
     Each new codeword is the best of ``n_local_trials`` candidates drawn with
-    probability proportional to ``weight * D(x)^2``.
+    probability proportional to ``weight * D(x)^2`` (the one that lowers the
+    potential ``sum weight * D(x)^2`` most). Dense input keeps, for every row,
+    its nearest codeword so far and skips the rows that the triangle
+    inequality proves a candidate cannot bring closer
+    (:class:`vqtoolkit.kernels.SeedingState`): the same choices, most rows
+    untouched once a few codewords exist.
 
     Parameters
     ----------
@@ -41,6 +46,31 @@ def kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_trials=N
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_codewords))
+    if sp.issparse(X):
+        return _kmeans_plusplus_sparse(X, n_codewords, rng, w, n_local_trials, n_threads)
+    centers = np.empty((n_codewords, d), dtype=X.dtype)
+    state = kernels.SeedingState(X, sample_weight, n_centers=n_codewords, n_threads=n_threads)
+    first = _weighted_choice(rng, w, 1)[0]
+    centers[0] = X[int(first)]
+    pot = state.add(centers[0])
+    for c in range(1, n_codewords):
+        if pot <= 0:  # fewer distinct points than codewords: duplicate an existing row
+            centers[c] = _row(X, _weighted_choice(rng, w, 1)[0])
+            continue
+        rand = rng.uniform(size=n_local_trials) * pot
+        cum = np.cumsum(w * state.closest)
+        cand = np.searchsorted(cum, rand)
+        np.clip(cand, None, n - 1, out=cand)
+        cand_rows = X[cand]
+        best = int(np.argmax(state.gains(cand_rows)))
+        centers[c] = cand_rows[best]
+        pot = state.add(cand_rows[best])
+    return centers
+
+
+def _kmeans_plusplus_sparse(X, n_codewords, rng, w, n_local_trials, n_threads):
+    """Greedy k-means++ for CSR rows: every candidate's distances through the kernels."""
+    n, d = X.shape
     centers = np.empty((n_codewords, d), dtype=X.dtype)
     first = _weighted_choice(rng, w, 1)[0]
     centers[0] = _row(X, first)

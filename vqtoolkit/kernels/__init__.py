@@ -91,8 +91,10 @@ from ._passes import (
     pairwise_sq_distances,
 )
 from ._pool import BLOCK_ROWS, default_n_threads, single_threaded_blas
+from ._seeding import SeedingState
 
 __all__ = [
+    "SeedingState",
     "AssignStats",
     "HamerlyState",
     "assign",
