@@ -330,6 +330,29 @@ def test_core_never_imports_dask():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+@pytest.mark.parametrize("codec", ["raw", "blosc", "zstd"])
+def test_zarr_chunk_files_read_directly_where_the_layout_allows(tmp_path, codec):
+    zarr = pytest.importorskip("zarr")
+    from zarr.codecs import BloscCodec, ZstdCodec
+
+    from vqtoolkit.distributed import read_rows
+
+    X = _mixture(n=2500, d=3, seed=13)
+    compressors = {"raw": None, "blosc": [BloscCodec(cname="lz4", shuffle="bitshuffle")],
+                   "zstd": [ZstdCodec()]}[codec]
+    path = tmp_path / "rows.zarr"
+    z = zarr.create_array(path, shape=(3000, 3), chunks=(600, 3), dtype="float32",
+                          compressors=compressors, fill_value=-1.0)
+    z[:2500] = X  # the last chunk is never written: its rows read as the fill value
+    for chunk_rows in (None, 450):  # the store's chunks, and a layout zarr must read
+        Xd = read_rows(path, chunk_rows=chunk_rows)
+        direct = any("_zarr_chunk_file" in str(key) for key in dict(Xd.__dask_graph__()))
+        assert direct == (codec != "zstd" and chunk_rows is None)
+        got = Xd.compute(scheduler="sync")
+        np.testing.assert_array_equal(got[:2500], X)
+        np.testing.assert_array_equal(got[2500:], -1.0)
+
+
 def test_worker_side_modules_do_not_import_sklearn():
     """Workers import the backend and the kernels only: no scikit-learn (80 MB per process)."""
     code = ("import sys; import vqtoolkit.distributed._backend; "
