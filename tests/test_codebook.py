@@ -473,3 +473,19 @@ def test_float32_far_from_the_origin_is_centred_and_matches_float64():
     assert a._shift is not None and b._shift is None
     np.testing.assert_array_equal(a.labels_, b.labels_)
     np.testing.assert_allclose(a.codebook_, b.codebook_, rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("init", ["k-means++", "random", "lbg"])
+def test_overflowing_data_is_an_error_not_a_nan_codebook(init):
+    X = np.random.RandomState(0).rand(100, 5) * 1e200  # finite, but squares overflow float64
+    with pytest.raises(ParameterError, match=r"X of shape \(100, 5\): squared distances overflow"):
+        Codebook(3, init=init, random_state=0).fit(X)
+    with pytest.raises(ParameterError, match="squared distances overflow"):
+        Codebook(3, init=init, random_state=0).partial_fit(X)
+
+
+def test_nan_init_array_is_refused():
+    X = np.random.RandomState(0).rand(50, 5)
+    with pytest.raises(ParameterError, match="init array contains 15 NaN or infinite"):
+        Codebook(3, init=np.full((3, 5), np.nan)).fit(X)

@@ -40,6 +40,15 @@ class DataNotFoundError(VQError, FileNotFoundError):
     """A data set is not where it was looked for."""
 
 
+def overflow_error(shape):
+    """The error for data whose squared distances overflow float64 (distortion inf or NaN)."""
+    return ParameterError(
+        f"X of shape {shape}: squared distances overflow (the distortion is infinite or NaN); "
+        "its values are too large to square in float64: rescale X (for example divide it by "
+        "its largest absolute value) before fitting"
+    )
+
+
 def __getattr__(name):
     # NotFittedError derives from scikit-learn's (so its check_is_fitted callers catch it);
     # it is made on first use, so importing vqtoolkit's errors (as Dask workers running the

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import ParameterError, overflow_error
 from .lloyd import LloydResult, lbg, lloyd, minibatch_step
 from .seeding import kmeans_plusplus
 from .spaces import TrainingSpace
@@ -166,6 +166,8 @@ def minibatch_rows(rows, space, C, batch_counts, rng, *, first):
     with trows.passes(metric=space.assign_metric, update=space.update,
                       algorithm="lloyd") as passes:
         stats, _ = passes.step(C)
+        if not np.isfinite(stats.total_sse):
+            raise overflow_error(trows.shape)
         newC, counts, never = minibatch_step(C, batch_counts, stats,
                                              spherical=space.update == "spherical")
         if never.size:  # keep exactly k codewords: move unused ones to far observations

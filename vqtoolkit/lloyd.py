@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .backends import InMemoryRows, weighted_median
-from .errors import EmptyClusterError, ParameterError
+from .errors import EmptyClusterError, ParameterError, overflow_error
 from .seeding import split_codewords
 
 __all__ = [
@@ -168,6 +168,8 @@ def lloyd(X, centers, *, sample_weight=None, max_iter=300, tol=1e-4, empty="spli
         for it in range(1, max_iter + 1):
             stats, changed = passes.step(C)
             J = stats.total_sse / wsum
+            if not np.isfinite(J):
+                raise overflow_error(rows.shape)
             history.append(J)
             if progress is not None:
                 progress(it, J)

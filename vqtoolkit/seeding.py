@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import kernels
-from .errors import ParameterError
+from .errors import ParameterError, overflow_error
 
 __all__ = ["kmeans_plusplus", "random_rows", "split_codewords", "INIT_METHODS"]
 
@@ -52,7 +52,10 @@ def kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_trials=N
     state = kernels.SeedingState(X, sample_weight, n_centers=n_codewords, n_threads=n_threads)
     first = _weighted_choice(rng, w, 1)[0]
     centers[0] = X[int(first)]
-    pot = state.add(centers[0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        pot = state.add(centers[0])
+    if not np.isfinite(pot):
+        raise overflow_error(X.shape)
     for c in range(1, n_codewords):
         if pot <= 0:  # fewer distinct points than codewords: duplicate an existing row
             centers[c] = _row(X, _weighted_choice(rng, w, 1)[0])
