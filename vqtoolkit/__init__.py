@@ -25,10 +25,18 @@ Data flow
     images ┘  (rows = obs.)       └─ choose_k (G-means, …)      └─ plots, reports, saved files
 
 Each stage lives in the module of that name: :mod:`vqtoolkit.features`,
-:mod:`vqtoolkit.whitening`, :mod:`vqtoolkit.codebook` (built on the hot loops in
-:mod:`vqtoolkit.kernels`), :mod:`vqtoolkit.quantization`, :mod:`vqtoolkit.matcher`,
-:mod:`vqtoolkit.selection`, :mod:`vqtoolkit.plotting`, :mod:`vqtoolkit.io`; images
-(colour quantization, texture segmentation) in :mod:`vqtoolkit.images`.
+:mod:`vqtoolkit.whitening`, :mod:`vqtoolkit.codebook`, :mod:`vqtoolkit.quantization`,
+:mod:`vqtoolkit.matcher`, :mod:`vqtoolkit.selection`, :mod:`vqtoolkit.plotting`,
+:mod:`vqtoolkit.io`; images (colour quantization, texture segmentation) in
+:mod:`vqtoolkit.images`.
+
+Every fit goes through one driver::
+
+    Codebook / Matcher / choose_k / DocumentClusterer
+        └─ fitting (training space, seeding, runs, canonical numbering) ─ lloyd (the one loop)
+            └─ spaces (whitener + metric space, fitted from column moments)
+                └─ backends: in memory (NumPy, CSR) | distributed.DaskRows (per chunk)
+                    └─ kernels (numba + BLAS): the only distance loops
 
 Heavy modules are imported lazily, so ``import vqtoolkit`` stays fast.
 """
