@@ -81,9 +81,9 @@ def test_info_describes_matcher_and_codebook(model, capsys, tmp_path):
 
 @pytest.mark.parametrize("argv, match", [
     (["match", "{missing}", "x.wav"], "no such file"),
-    (["match", "{junk}", "x.wav"], "not a readable vqtoolkit file"),
+    (["match", "{junk}", "x.wav"], "damaged or not a vqtoolkit file"),
     (["match", "{codebook}", "x.wav"], "not a matcher"),
-    (["info", "{junk}"], "not a readable vqtoolkit file"),
+    (["info", "{junk}"], "damaged or not a vqtoolkit file"),
     (["train", "--bogus"], "required"),
     (["match", "{model}", "{data}/0_ada_0.wav", "--top", "9"], "--top 9 must be between"),
 ])

@@ -72,7 +72,7 @@ def test_corrupt_file_names_the_file(tmp_path):
     path = cb.save(tmp_path / "cb.npz")
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(FileFormatError, match=r"cb\.npz: not a readable vqtoolkit file"):
+    with pytest.raises(FileFormatError, match=r"cb\.npz: damaged or not a vqtoolkit file"):
         vqtoolkit.load(path)
     bogus = tmp_path / "text.npz"
     bogus.write_text("hello")

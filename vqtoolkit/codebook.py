@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
 from . import kernels
+from ._state_checks import codebook_problem
 from ._validation import (
     check_fitted,
     check_n_features,
@@ -422,8 +423,11 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
                 self.whitener_ = None
         except FileFormatError:
             raise
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise FileFormatError(f"{path}: not a valid codebook file ({exc})") from None
+        problem = codebook_problem(self)
+        if problem:
+            raise FileFormatError(f"{path}: not a valid codebook file ({problem})")
         return self
 
     # ----------------------------------------------------------------- internals

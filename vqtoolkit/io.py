@@ -21,6 +21,7 @@ file in errors). ``load(path)`` reads the ``kind`` and hands the file to the
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import os
@@ -35,8 +36,9 @@ from .errors import FileFormatError
 
 __all__ = ["FORMAT_VERSION", "load", "write_archive", "read_archive", "atomic_write", "json_params"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: SHA-256 checksums of the metadata and of every array
 _META_KEY = "__meta__"
+_SUM_KEY = "__sha256__"
 
 # kind -> "module:Class"; the class provides ``_from_state(meta, arrays, path)``
 _KINDS = {
@@ -110,9 +112,24 @@ def write_archive(path, meta: dict, arrays: dict[str, np.ndarray]) -> Path:
         if arr.dtype == object:
             raise ValueError(f"array {key!r} has dtype object, which cannot be saved without pickle")
         payload[key] = arr
-    payload[_META_KEY] = np.array(json.dumps(full, default=_json_default))
+    text = json.dumps(full, default=_json_default)
+    payload[_META_KEY] = np.array(text)
+    sums = {"__meta__": _sha256_text(text)}
+    sums.update({key: _sha256_array(arr) for key, arr in payload.items() if key != _META_KEY})
+    payload[_SUM_KEY] = np.array(json.dumps(sums, sort_keys=True))
     atomic_write(path, lambda fh: _write_npz(fh, payload))
     return path
+
+
+def _sha256_text(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _sha256_array(arr):
+    """SHA-256 of an array's dtype, shape and bytes (C order)."""
+    h = hashlib.sha256(f"{arr.dtype.str}|{arr.shape}|".encode())
+    h.update(np.ascontiguousarray(arr).data if arr.size else b"")
+    return h.hexdigest()
 
 
 def _write_npz(fh, payload):
@@ -136,26 +153,64 @@ def read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):
+        raise FileFormatError(f"{path}: damaged or not a vqtoolkit file (not a readable .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-        raise FileFormatError(f"{path}: not a readable vqtoolkit file ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - zipfile / zlib / numpy raise many kinds on damage
+        raise FileFormatError(
+            f"{path}: damaged or not a vqtoolkit file ({type(exc).__name__}: {_short(exc)})"
+        ) from None
     if _META_KEY not in arrays:
         raise FileFormatError(f"{path}: not a vqtoolkit file (no metadata)")
     try:
-        meta = json.loads(str(arrays.pop(_META_KEY)))
-    except json.JSONDecodeError as exc:
-        raise FileFormatError(f"{path}: corrupt metadata ({exc})") from None
-    if meta.get("format") != "vqtoolkit":
+        text = str(arrays.pop(_META_KEY))
+        meta = json.loads(text)
+    except (json.JSONDecodeError, UnicodeError, ValueError) as exc:
+        raise FileFormatError(f"{path}: damaged metadata ({_short(exc)})") from None
+    if not isinstance(meta, dict) or meta.get("format") != "vqtoolkit":
         raise FileFormatError(f"{path}: not a vqtoolkit file")
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise FileFormatError(
+            f"{path}: format_version {version!r} is not a positive integer; the file is damaged"
+        )
+    if version > FORMAT_VERSION:
         raise FileFormatError(
             f"{path}: format version {version} is newer than this vqtoolkit "
             f"({__version__}) reads (up to {FORMAT_VERSION}); upgrade vqtoolkit"
         )
+    if version >= 2:
+        _verify(path, text, arrays)
+    else:
+        arrays.pop(_SUM_KEY, None)
     return meta, arrays
+
+
+def _verify(path, text, arrays):
+    """Check the SHA-256 of the metadata and of every array (format version 2 and later)."""
+    if _SUM_KEY not in arrays:
+        raise FileFormatError(f"{path}: damaged file (its checksums are missing)")
+    try:
+        sums = json.loads(str(arrays.pop(_SUM_KEY)))
+    except (json.JSONDecodeError, UnicodeError, ValueError):
+        raise FileFormatError(f"{path}: damaged file (its checksums are unreadable)") from None
+    if not isinstance(sums, dict) or set(sums) != set(arrays) | {"__meta__"}:
+        raise FileFormatError(f"{path}: damaged file (arrays and checksums do not match)")
+    if sums["__meta__"] != _sha256_text(text):
+        raise FileFormatError(f"{path}: damaged or modified file (metadata checksum mismatch)")
+    for key, arr in arrays.items():
+        if sums[key] != _sha256_array(arr):
+            raise FileFormatError(
+                f"{path}: damaged or modified file (checksum mismatch in array {key!r})"
+            )
+
+
+def _short(exc, limit=120):
+    """An exception's message, printable and short (damaged names may hold binary)."""
+    text = str(exc).encode("ascii", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def atomic_write(path, write) -> None:
