@@ -39,6 +39,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: archive-writing commands: ``-o NAME`` without ``.npz`` writes ``NAME.npz`` (as ``save`` does)
+_ARCHIVE_OUTPUT = {"choose-k", "extract", "train"}
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+def _check_output(args):
+    """Refuse an ``-o`` the command could not write, before any work starts.
+
+    An existing folder is an error (nothing is ever written beside it), and so
+    is a destination whose nearest existing folder is not writable.
+    """
+    import os
+    from pathlib import Path
+
+    from ..errors import ParameterError
+
+    output = getattr(args, "output", None)
+    if output in (None, "-"):
+        return
+    given = Path(output)
+    final = given
+    if args.command in _ARCHIVE_OUTPUT and given.suffix != ".npz":
+        final = given.with_name(given.name + ".npz")
+    for p in (given, final):
+        if p.is_dir():
+            raise ParameterError(
+                f"-o {output}: is a folder; give a file name, for example {p / 'out.npz'}"
+            )
+    folder = final.parent if str(final.parent) else Path(".")
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ParameterError(f"-o {output}: cannot write in the folder {folder}")
+
+
 def main(argv=None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -47,7 +82,11 @@ def main(argv=None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
+        _check_output(args)
         return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("vqtoolkit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except VQError as exc:
         print(f"vqtoolkit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
