@@ -163,3 +163,38 @@ def test_document_clusterer_file_with_the_older_codebook_entry_loads(tmp_path):
         del meta["codebook"][key]
     back = vqtoolkit.load(write_archive(tmp_path / "old.npz", meta, arrays))
     assert back.predict(docs).tolist() == dc.predict(docs).tolist()
+
+
+def test_temps_of_dead_writers_are_removed_by_the_next_write(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = tmp_path / f".cb.npz.{dead}.abc123.tmp"  # what kill -9 during a save leaves
+    stale.write_bytes(b"")
+    alive = tmp_path / f".cb.npz.{os.getpid()}.def456.tmp"  # a writer still running: kept
+    alive.write_bytes(b"")
+    cb, _ = _fitted()
+    cb.save(tmp_path / "cb.npz")
+    assert not stale.exists() and alive.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["cb.npz", alive.name])
+
+
+def test_sigterm_in_the_cli_becomes_system_exit_so_saves_clean_up(tmp_path):
+    import signal
+
+    from vqtoolkit.cli import _on_sigterm
+
+    with pytest.raises(SystemExit) as exc:
+        _on_sigterm(signal.SIGTERM, None)
+    assert exc.value.code == 143
+
+    def write(fh):
+        fh.write(b"partial")
+        _on_sigterm(signal.SIGTERM, None)
+
+    with pytest.raises(SystemExit):
+        atomic_write(tmp_path / "out.npz", write)
+    assert list(tmp_path.iterdir()) == []

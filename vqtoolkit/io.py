@@ -221,7 +221,10 @@ def atomic_write(path, write) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_stale_temps(path)
+    # the writer's pid in the name: a later write removes temps of writers that died (kill -9)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                               dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -237,6 +240,21 @@ def atomic_write(path, write) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _remove_stale_temps(path):
+    """Delete ``.NAME.<pid>.*.tmp`` files beside ``path`` whose writing process is gone."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        parts = tmp.name[len(path.name) + 2:].split(".")
+        if not parts or not parts[0].isdigit():
+            continue
+        pid = int(parts[0])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except (PermissionError, OSError):
+            continue  # alive (another user's) or unknown: keep it
 
 
 def _json_default(obj):

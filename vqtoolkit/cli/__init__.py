@@ -74,6 +74,19 @@ def _check_output(args):
         raise ParameterError(f"-o {output}: cannot write in the folder {folder}")
 
 
+def _terminate_cleanly():
+    """SIGTERM raises SystemExit(143), so ``finally`` blocks (temp files of saves) run first."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def main(argv=None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -81,6 +94,7 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    _terminate_cleanly()
     try:
         _check_output(args)
         return int(args.func(args) or 0)
