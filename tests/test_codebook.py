@@ -489,3 +489,14 @@ def test_nan_init_array_is_refused():
     X = np.random.RandomState(0).rand(50, 5)
     with pytest.raises(ParameterError, match="init array contains 15 NaN or infinite"):
         Codebook(3, init=np.full((3, 5), np.nan)).fit(X)
+
+
+def test_huge_zero_stride_views_are_refused_before_any_copy():
+    big = np.broadcast_to(np.arange(13, dtype=np.float32), (2_000_000_000, 13))
+    with pytest.raises(ParameterError, match=r"repeats its rows or columns .* copy 96\.9 GiB"):
+        Codebook(3).fit(big)
+    cb = Codebook(2, random_state=0).fit(np.random.RandomState(0).rand(50, 13))
+    with pytest.raises(ParameterError, match="Codebook.predict: X of shape"):
+        cb.predict(big)
+    small = np.broadcast_to(np.random.RandomState(1).rand(1, 13), (10, 13))  # small: copied
+    np.testing.assert_array_equal(cb.predict(small), cb.predict(np.ascontiguousarray(small)))

@@ -66,6 +66,7 @@ def check_X(X, *, accept_sparse=False, what="input", allow_memmap=True) -> Check
                 X = np.asarray(X)
             except (TypeError, ValueError) as exc:
                 raise ParameterError(f"{what}: cannot be read as a numeric array ({exc})") from None
+        X = _materialise_repeats(X, what)
         if X.dtype.kind in "biu":
             X = X.astype(np.float64)
         elif X.dtype.kind == "f" and X.dtype not in (np.float32, np.float64):
@@ -104,6 +105,25 @@ def check_X(X, *, accept_sparse=False, what="input", allow_memmap=True) -> Check
             f"{what}: X of shape {X.shape} contains {bad} NaN or infinite value(s)"
         )
     return CheckedX(X, ids, names)
+
+
+#: a view with zero strides (np.broadcast_to) is copied up to this size, refused above it
+MAX_REPEAT_COPY = 256 << 20
+
+
+def _materialise_repeats(X, what):
+    """A contiguous copy of a zero-stride view, or an error before allocating a huge one."""
+    if X.ndim == 0 or 0 not in X.strides or X.size <= 1:
+        return X
+    itemsize = 8 if X.dtype.kind in "biu" else X.dtype.itemsize  # integers become float64
+    nbytes = int(np.prod(X.shape, dtype=np.float64)) * itemsize
+    if nbytes > MAX_REPEAT_COPY:
+        raise ParameterError(
+            f"{what}: X of shape {X.shape} repeats its rows or columns (a view with zero "
+            f"strides, such as np.broadcast_to); using it would copy {nbytes / 2**30:.1f} GiB. "
+            "Pass the distinct rows, with sample_weight counting their repeats"
+        )
+    return np.ascontiguousarray(X)
 
 
 class _DTypeError(ParameterError, TypeError):
