@@ -307,3 +307,23 @@ def test_all_fsdd_files_extract(require_data):
                       progress=False)
     assert fs.failures == [] and len(fs) == 3000
     assert np.isfinite(fs.X).all()
+
+
+def test_a_wrongly_scaled_file_fails_alone_with_its_name(tmp_path):
+    """Float samples of 1e30 overflow the power spectrum: that file fails, the others extract."""
+    t = np.arange(6000) / 8000
+    good = []
+    for i in range(3):
+        path = tmp_path / f"{i}_good.wav"
+        sf.write(path, (0.3 * np.sin(2 * np.pi * (200 + 100 * i) * t)).astype(np.float32), 8000)
+        good.append(str(path))
+    huge = tmp_path / "9_huge.wav"
+    sf.write(huge, (np.sin(50 * t) * 1e30).astype(np.float32), 8000, subtype="FLOAT")
+    ext = MFCCExtractor.preset("speech")
+    with pytest.raises(FileFormatError, match=r"9_huge.wav: its MFCC frames are not finite \(samples"
+                                              r" up to 1e\+30"):
+        ext(str(huge))
+    with pytest.warns(UserWarning, match="1 of 4 files could not be used"):
+        fs = extract_many(good + [str(huge)], ext, n_jobs=1, cache=False, progress=False)
+    assert len(fs) == 3 and np.isfinite(fs.X).all()
+    assert [f for f, _ in fs.failures] == [str(huge)]

@@ -267,6 +267,7 @@ class MFCCExtractor:
             raise FileFormatError(f"{name}: audio holds NaN or infinite samples")
         if not np.any(y):
             raise FileFormatError(f"{name}: all silence (every sample is zero)")
+        peak = float(np.max(np.abs(y)))
         if self.trim_db is not None:
             y, _ = librosa.effects.trim(y, top_db=self.trim_db)
         n_fft, win, hop = self.frame_params(sr)
@@ -277,7 +278,8 @@ class MFCCExtractor:
             )
         if self.preemphasis:
             y = librosa.effects.preemphasis(y, coef=self.preemphasis)
-        M = _mfcc(y, sr, self, n_fft, win, hop)  # (n_coeffs, n_frames)
+        with np.errstate(over="ignore", invalid="ignore"):  # non-finite frames are refused below
+            M = _mfcc(y, sr, self, n_fft, win, hop)  # (n_coeffs, n_frames)
         if not self.keep_c0:
             M = M[1:]
         if self.cmvn is not None:
@@ -295,7 +297,13 @@ class MFCCExtractor:
             if self.deltas == 2:
                 parts.append(_delta(M, self.delta_width, 2))
             M = np.concatenate(parts, axis=0)
-        return np.ascontiguousarray(M.T, dtype=np.float32)
+        out = np.ascontiguousarray(M.T, dtype=np.float32)
+        if not np.isfinite(out).all():  # e.g. float samples of 1e30: the power spectrum overflows
+            raise FileFormatError(
+                f"{name}: its MFCC frames are not finite (samples up to {peak:.3g}; audio samples "
+                "should lie in [-1, 1]): the file is damaged or wrongly scaled"
+            )
+        return out
 
 
 def from_meta(meta: dict) -> MFCCExtractor:
