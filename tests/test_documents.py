@@ -198,3 +198,10 @@ def test_sparse_cosine_fit_peak_memory_within_three_times_the_csr_matrix():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak <= 3 * csr_bytes, peak / csr_bytes
+
+
+def test_too_few_documents_for_min_df_and_max_df_says_what_to_change():
+    docs = ["apple banana cherry", "banana cherry dates", "cherry dates figs"]
+    with pytest.raises(ParameterError, match=r"with 3 documents, max_df=0.5 keeps terms in at most "
+                                             r"0.5 x 3 = 1.5 documents, fewer than min_df=2"):
+        DocumentClusterer(3).fit(docs)

@@ -166,3 +166,11 @@ def test_match_scores_is_frozen():
     s = MatchScores(np.ones((1, 2)), np.array(["a", "b"]))
     with pytest.raises(AttributeError):
         s.distortion = None
+
+
+def test_too_many_codewords_names_the_class_as_written_and_the_limit():
+    rng = np.random.RandomState(0)
+    X = [rng.rand(12, 3), rng.rand(30, 3)]
+    with pytest.raises(ParameterError, match=r"class 'spk0' has 12 frames, fewer than "
+                                             r"n_codewords=20; use at most 12 codewords"):
+        Matcher(20, random_state=0).fit(X, np.array(["spk0", "spk1"]))

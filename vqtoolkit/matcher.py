@@ -244,9 +244,11 @@ class Matcher(BaseEstimator):
         for j in _bar(range(classes.size), self.progress, "codebooks"):
             frames = Xw[frame_class == j]
             if frames.shape[0] < k:
+                smallest = int(min(np.count_nonzero(frame_class == c) for c in range(classes.size)))
                 raise ParameterError(
-                    f"class {classes[j]!r} has {frames.shape[0]} frames, fewer than "
-                    f"n_codewords={k}"
+                    f"class {_label(classes[j])!r} has {frames.shape[0]} frames, fewer than "
+                    f"n_codewords={k}; use at most {smallest} codewords (the smallest class's "
+                    "frames), or more audio per class"
                 )
             cb = Codebook(k, init=self.init, n_init=self.n_init, max_iter=self.max_iter,
                           tol=self.tol, n_threads=self.n_threads, random_state=int(seeds[j]))
@@ -564,3 +566,8 @@ def _bar(iterable, enabled, desc):
     from tqdm.auto import tqdm
 
     return tqdm(iterable, desc=desc, file=sys.stderr, leave=False)
+
+
+def _label(value):
+    """A class label as the user wrote it (a NumPy scalar prints as its Python value)."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -365,7 +365,8 @@ class TfidfExtractor(TransformerMixin, BaseEstimator):
             try:
                 X = self.vectorizer_.fit_transform(texts)
             except ValueError as exc:  # empty vocabulary, min_df > max_df ...
-                raise ParameterError(f"TfidfExtractor: {exc}") from None
+                raise ParameterError(_vocabulary_problem(exc, len(texts), self.min_df,
+                                                         self.max_df)) from None
             self.idf_ = self.vectorizer_.idf_.astype(np.float64)
             self.feature_names_ = self.vectorizer_.get_feature_names_out().astype(str)
         self.n_terms_ = X.shape[1]
@@ -561,3 +562,19 @@ def _report_fallbacks(fallbacks):
             f"{len(fallbacks)} file(s) not valid UTF-8, read as latin-1: {shown}{more}",
             EncodingFallbackWarning, stacklevel=3,
         )
+
+
+def _vocabulary_problem(exc, n_docs, min_df, max_df):
+    """scikit-learn's vectorizer error, said in terms of this corpus and what to change."""
+    def docs(value):
+        return value if isinstance(value, int) else f"{value} x {n_docs} = {value * n_docs:g}"
+
+    if "max_df corresponds to < documents than min_df" in str(exc):
+        return (f"TfidfExtractor: with {n_docs} documents, max_df={max_df!r} keeps terms in at most "
+                f"{docs(max_df)} documents, fewer than min_df={min_df!r} asks for: no term can "
+                "pass both; lower min_df, raise max_df, or give more documents")
+    if "empty vocabulary" in str(exc):
+        return (f"TfidfExtractor: no term is left among the {n_docs} documents (min_df={min_df!r},"
+                f" max_df={max_df!r}, stop words removed); lower min_df, raise max_df, or give "
+                "more (or longer) documents")
+    return f"TfidfExtractor: {exc}"
