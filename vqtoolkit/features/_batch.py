@@ -187,7 +187,8 @@ def _run(todo, files, settings, cache_dir, n_jobs, strict):
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork") if sys.platform == "linux" and "fork" in methods \
         else None
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(chunks)), mp_context=ctx) as ex:
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(chunks)), mp_context=ctx,
+                             initializer=_ignore_sigint) as ex:
         futures = {ex.submit(_extract_chunk, [files[i] for i in idx], settings, cache_dir,
                              strict, single_thread=True): idx for idx in chunks}
         try:
@@ -196,6 +197,13 @@ def _run(todo, files, settings, cache_dir, n_jobs, strict):
         finally:
             for fut in futures:
                 fut.cancel()
+
+
+def _ignore_sigint():
+    """Workers leave Ctrl-C to the parent, which stops the batch (no traceback per worker)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _extract_chunk(paths, settings, cache_dir, strict, *, single_thread=False):
