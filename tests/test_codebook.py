@@ -479,7 +479,8 @@ def test_float32_far_from_the_origin_is_centred_and_matches_float64():
 @pytest.mark.parametrize("init", ["k-means++", "random", "lbg"])
 def test_overflowing_data_is_an_error_not_a_nan_codebook(init):
     X = np.random.RandomState(0).rand(100, 5) * 1e200  # finite, but squares overflow float64
-    with pytest.raises(ParameterError, match=r"X of shape \(100, 5\): squared distances overflow"):
+    with pytest.raises(ParameterError, match=r"X of shape \(100, 5\) holds values up to 9.*e\+199, "
+                                             "whose squared distances overflow float64"):
         Codebook(3, init=init, random_state=0).fit(X)
     with pytest.raises(ParameterError, match="squared distances overflow"):
         Codebook(3, init=init, random_state=0).partial_fit(X)
@@ -500,3 +501,13 @@ def test_huge_zero_stride_views_are_refused_before_any_copy():
         cb.predict(big)
     small = np.broadcast_to(np.random.RandomState(1).rand(1, 13), (10, 13))  # small: copied
     np.testing.assert_array_equal(cb.predict(small), cb.predict(np.ascontiguousarray(small)))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_the_lloyd_loop_itself_refuses_an_overflowing_distortion():
+    """Backends that skip check_X (a Dask array) still stop at the first pass."""
+    from vqtoolkit.lloyd import lloyd
+
+    X = np.random.RandomState(0).rand(100, 5) * 1e200
+    with pytest.raises(ParameterError, match="squared distances overflow"):
+        lloyd(X, X[:3].copy())
