@@ -103,3 +103,17 @@ def test_values_whose_squares_overflow_are_refused_by_the_estimators(dtype, valu
     cb = Codebook(3, random_state=0).fit(np.random.RandomState(1).rand(20, 4).astype(dtype))
     with pytest.raises(ParameterError, match="Codebook.predict: X of shape"):
         cb.predict(X)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 500), st.sampled_from([np.float32, np.float64]), st.integers(0, 2**31 - 1),
+       st.sampled_from([None, np.nan, np.inf, -np.inf]))
+def test_finite_peak_against_numpy(n, dtype, seed, bad):
+    X = (np.random.RandomState(seed).standard_cauchy(size=(n, 3)) * 1e3).astype(dtype)
+    X = np.asfortranarray(X) if seed % 2 else X  # both memory orders, no copy either way
+    if bad is not None:
+        X[seed % n, seed % 3] = bad
+    finite, peak = kernels.finite_peak(X)
+    assert finite == bool(np.isfinite(X).all())
+    if finite:
+        assert peak == float(np.abs(X).max())

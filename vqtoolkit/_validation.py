@@ -99,27 +99,25 @@ def check_X(X, *, accept_sparse=False, what="input", allow_memmap=True) -> Check
             f"{what}: found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
             "required."
         )
-    if not kernels.all_finite(data):  # one pass, no n x d boolean temporary
+    finite, peak = kernels.finite_peak(data)  # one pass, no n x d temporary
+    if not finite:
         bad = int(np.size(data) - np.isfinite(data).sum())
         raise ParameterError(
             f"{what}: X of shape {X.shape} contains {bad} NaN or infinite value(s)"
         )
-    _check_magnitude(data, X.shape, what)
+    _check_magnitude(data.dtype, peak, X.shape, what)
     return CheckedX(X, ids, names)
 
 
-def _check_magnitude(data, shape, what):
+def _check_magnitude(dtype, peak, shape, what):
     """Refuse values whose squared distances would overflow the dtype (silently wrong codes)."""
-    if np.size(data) == 0:
-        return
-    limit = float(np.sqrt(np.finfo(data.dtype).max / (4.0 * shape[1])))
-    peak = max(float(data.max()), -float(data.min()))  # two passes, no temporary
+    limit = float(np.sqrt(np.finfo(dtype).max / (4.0 * shape[1])))
     if peak > limit:
-        hint = ("pass it as float64 (X.astype(np.float64))" if data.dtype == np.float32
+        hint = ("pass it as float64 (X.astype(np.float64))" if dtype == np.float32
                 else "rescale it (for example divide by its largest absolute value)")
         raise ParameterError(
             f"{what}: X of shape {shape} holds values up to {peak:.3g}, whose squared distances "
-            f"overflow {data.dtype} (at most {limit:.3g} for {shape[1]} features); {hint}"
+            f"overflow {dtype} (at most {limit:.3g} for {shape[1]} features); {hint}"
         )
 
 

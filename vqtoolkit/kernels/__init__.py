@@ -52,7 +52,7 @@ Layout
 ------
 - ``_passes.py``: the public passes (:func:`assign`, :func:`assign_accumulate`,
   :func:`accumulate`, :func:`pairwise_sq_distances`, :func:`min_sq_distances`,
-  :func:`column_moments`, :func:`all_finite`) and ``_run``, which checks the
+  :func:`column_moments`, :func:`all_finite`, :func:`finite_peak`) and ``_run``, which checks the
   arguments of a pass and dispatches its blocks to the kernels below;
 - ``_pool.py``: the worker pool, :func:`single_threaded_blas`, per-thread
   scratch buffers, ``BLOCK_ROWS`` and :func:`default_n_threads`;
@@ -87,6 +87,7 @@ from ._passes import (
     assign,
     assign_accumulate,
     column_moments,
+    finite_peak,
     min_sq_distances,
     pairwise_sq_distances,
 )
@@ -106,5 +107,6 @@ __all__ = [
     "single_threaded_blas",
     "column_moments",
     "all_finite",
+    "finite_peak",
     "BLOCK_ROWS",
 ]

@@ -240,6 +240,20 @@ def all_finite(X) -> bool:
     return bool(_all_finite(X.ravel(order="K")))  # a view for C- and F-ordered arrays
 
 
+def finite_peak(X) -> tuple[bool, float]:
+    """``(all entries finite, largest absolute value)`` of a dense array, in one pass, no temporary.
+
+    The peak is 0.0 when an entry is not finite (the pass stops there).
+    """
+    X = np.asarray(X)
+    if X.dtype.kind != "f":
+        X = X.astype(np.float64)
+    if X.size == 0:
+        return True, 0.0
+    ok, peak = _finite_peak(X.ravel(order="K"))
+    return bool(ok), float(peak)
+
+
 def _weights(sample_weight, n):
     if sample_weight is None:
         return np.ones(n, dtype=np.float64)
@@ -355,6 +369,18 @@ def _shifted_sums(X, w, s1, s2):
             s1[t] += wi * v
             s2[t] += wi * v * v
     return total
+
+
+@numba.njit(nogil=True, cache=True)
+def _finite_peak(a):
+    peak = 0.0
+    for i in range(a.shape[0]):
+        v = abs(np.float64(a[i]))
+        if not v < np.inf:  # inf or NaN
+            return False, 0.0
+        if v > peak:
+            peak = v
+    return True, peak
 
 
 @numba.njit(nogil=True, cache=True)
