@@ -141,3 +141,28 @@ def test_not_an_archive_says_so(tmp_path):
     with pytest.raises(FileFormatError, match=r"x.wav: damaged or not a vqtoolkit file \(not a "
                                               r"readable \.npz archive\)"):
         vqtoolkit.load(wav)
+
+
+def test_matcher_files_are_checked_against_themselves(tmp_path):
+    rng = np.random.RandomState(0)
+    m = Matcher(2, random_state=0).fit([rng.rand(10, 2), rng.rand(10, 2)], ["a", "b"])
+    path = m.save(tmp_path / "m.npz")
+    meta, arrays = read_archive(path)
+    for key in ("format", "format_version", "vqtoolkit_version"):
+        meta.pop(key)
+    meta["n_features_in"] = 3
+    bad = write_archive(tmp_path / "bad.npz", meta, arrays)
+    with pytest.raises(FileFormatError, match="bad.npz: not a valid matcher file .*codebook 0 has 2 "
+                                              "features, the matcher 3"):
+        vqtoolkit.load(bad)
+
+
+def test_binary_in_a_damaged_member_name_is_escaped(tmp_path):
+    path = _small_codebook().save(tmp_path / "cb.npz")
+    data = bytearray(path.read_bytes())
+    at = data.index(b"codebook.npy")  # the first local header's file name
+    data[at] = 0xE9
+    path.write_bytes(data)
+    with pytest.raises(FileFormatError) as exc:
+        vqtoolkit.load(path)
+    assert str(exc.value).isascii() and "cb.npz" in str(exc.value)

@@ -477,10 +477,18 @@ class Matcher(BaseEstimator):
                 Codebook._from_state(cmeta, _prefixed(arrays, f"codebook{j}."), path)
                 for j, cmeta in enumerate(meta["codebooks"])
             ]
-            if len(self.codebooks_) != self.classes_.size:
+            if self.classes_.ndim != 1 or len(self.codebooks_) != self.classes_.size:
                 raise ValueError(
                     f"{len(self.codebooks_)} codebooks for {self.classes_.size} classes"
                 )
+            d = self.n_features_in_
+            wrong = [j for j, cb in enumerate(self.codebooks_) if cb.n_features_in_ != d]
+            if wrong:
+                raise ValueError(f"codebook {wrong[0]} has {self.codebooks_[wrong[0]].n_features_in_}"
+                                 f" features, the matcher {d}")
+            if self.whitener_ is not None and self.whitener_.components_.shape != (d, d):
+                raise ValueError(f"whitener for {self.whitener_.components_.shape[0]} features, "
+                                 f"expected {d}")
         except FileFormatError:
             raise
         except (KeyError, TypeError, ValueError) as exc:
