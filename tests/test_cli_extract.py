@@ -58,5 +58,5 @@ def test_extract_errors_exit_codes(require_data, tmp_path, capsys):
     assert "9_theo_0.wav: empty file" in capsys.readouterr().err
     code = main(["extract", str(folder / "9_*"), "-o", str(tmp_path / "x.npz"), "-q",
                  "--no-cache"])
-    assert code == 1 and "none of the 2 files could be used" in capsys.readouterr().err
+    assert code == 2 and "none of the 2 files could be used" in capsys.readouterr().err
     assert not (tmp_path / "x.npz").exists()

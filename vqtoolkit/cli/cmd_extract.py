@@ -70,7 +70,7 @@ def run(args) -> int:
     if len(fs) == 0:
         print(f"vqtoolkit: error: none of the {n_files} files could be used; nothing written",
               file=sys.stderr)
-        return 1
+        return 2  # as train / match / evaluate: no usable input is an input error
     path = fs.save(args.output)
     print(
         f"vqtoolkit: wrote {path}: {len(fs)} utterances, {fs.X.shape[0]} frames x "
