@@ -100,3 +100,14 @@ def test_choose_k_and_plot_read_the_same_matrix_with_or_without_header(tmp_path,
 
 class _Figure:
     axes = ()
+
+
+def test_nan_in_a_matrix_file_names_the_file_and_the_cell(tmp_path, capsys):
+    from vqtoolkit.cli import main
+
+    X = np.random.RandomState(0).rand(50, 2)
+    X[3, 1] = np.nan
+    np.save(tmp_path / "nan.npy", X)
+    assert main(["choose-k", str(tmp_path / "nan.npy"), "--quiet"]) == 2
+    assert "nan.npy: the matrix of shape (50, 2) holds 1 NaN or infinite value(s), the first in " \
+           "row 3, column 1" in capsys.readouterr().err

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FileFormatError
+from ..errors import FileFormatError, ParameterError
 
 __all__ = ["read_array", "read_features", "ARRAY_SUFFIXES"]
 
@@ -136,4 +136,10 @@ def _check_matrix(X, path):
         )
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise FileFormatError(f"{path}: holds an empty matrix of shape {X.shape}")
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
+        bad = np.argwhere(~np.isfinite(X))
+        raise ParameterError(
+            f"{path}: the matrix of shape {X.shape} holds {len(bad)} NaN or infinite value(s), "
+            f"the first in row {bad[0][0]}, column {bad[0][1]}; remove or fill them"
+        )
     return X
