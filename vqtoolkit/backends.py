@@ -16,7 +16,7 @@ at the rows themselves. It asks a *rows* object for a few operations:
     and how many codes changed; ``reset()``, ``farthest(m)``,
     ``medians(C)``, and the codes and distances of the last pass;
 ``take(rows)``, ``draw(k, rng)``
-    rows by number (dense, in the rows' dtype) and a weighted random draw;
+    rows by number (dense, in the rows' dtype) and distinct row numbers drawn by weight;
 ``seeding_rows(rng)``
     the rows k-means++ seeds on: all of them here; a sample on a cluster.
 
@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from . import kernels
 from .errors import ParameterError
 from .moments import Moments, block_moments
+from .seeding import random_row_numbers
 
 __all__ = ["Rows", "InMemoryRows", "check_moments", "weighted_median", "group_rows", "group_medians"]
 
@@ -120,10 +121,10 @@ class InMemoryRows(Rows):
             return self.X[rows].toarray()
         return np.asarray(self.X[rows])
 
-    def draw(self, k, rng, *, replace=False):
-        """``k`` row numbers drawn with probability proportional to weight."""
+    def draw(self, k, rng):
+        """``k`` distinct row numbers drawn with probability proportional to weight."""
         w = np.ones(self.X.shape[0]) if self.sample_weight is None else self.sample_weight
-        return weighted_draw(w, k, rng, replace=replace)
+        return random_row_numbers(w, k, rng)
 
     def seeding_rows(self, rng):
         """``(rows, whole)``: k-means++ seeds on all the rows."""
@@ -140,14 +141,6 @@ class InMemoryRows(Rows):
     def labels(self, codes, inverse):
         """Codes of the final pass renumbered by ``inverse`` (an ndarray)."""
         return inverse[codes]
-
-
-def weighted_draw(w, k, rng, *, replace=False):
-    """``k`` indices drawn with probability ``w / w.sum()`` (with or without replacement)."""
-    positive = int((w > 0).sum())
-    if not replace and positive < k:
-        raise ParameterError(f"init='random' needs {k} rows with positive weight; X has {positive}")
-    return rng.choice(w.shape[0], size=k, replace=replace, p=w / w.sum())
 
 
 class MemoryPasses:

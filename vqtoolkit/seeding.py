@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from . import kernels
 from .errors import ParameterError, overflow_error
 
-__all__ = ["kmeans_plusplus", "random_rows", "split_codewords", "INIT_METHODS"]
+__all__ = ["kmeans_plusplus", "random_rows", "random_row_numbers", "split_codewords", "INIT_METHODS"]
 
 INIT_METHODS = ("k-means++", "random", "lbg")
 
@@ -106,13 +106,28 @@ def random_rows(X, n_codewords, rng, *, sample_weight=None):
     centers : ndarray of shape (n_codewords, n_features), dtype of ``X``
     """
     w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    idx = random_row_numbers(w, n_codewords, rng)
+    return np.vstack([_row(X, i) for i in idx]).astype(X.dtype, copy=False)
+
+
+def random_row_numbers(w, n_codewords, rng):
+    """``n_codewords`` distinct row numbers drawn with probability ``w / w.sum()``.
+
+    Parameters
+    ----------
+    w : ndarray of shape (n_samples,)
+        Non-negative weights (ones for unweighted rows).
+
+    Returns
+    -------
+    ndarray of shape (n_codewords,), int
+    """
     positive = int((w > 0).sum())
     if positive < n_codewords:
         raise ParameterError(
             f"init='random' needs {n_codewords} rows with positive weight; X has {positive}"
         )
-    idx = _weighted_choice(rng, w, n_codewords, replace=False)
-    return np.vstack([_row(X, i) for i in idx]).astype(X.dtype, copy=False)
+    return _weighted_choice(rng, w, n_codewords, replace=False)
 
 
 def split_codewords(centers, spread, which, rng, *, epsilon=1e-3):

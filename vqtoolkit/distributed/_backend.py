@@ -19,8 +19,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import kernels
-from ..backends import InMemoryRows, Rows, check_moments, group_medians, group_rows, weighted_draw
+from ..backends import InMemoryRows, Rows, check_moments, group_medians, group_rows
 from ..moments import block_moments
+from ..seeding import random_row_numbers
 from ._cluster import _client
 from ._prepare import check_dask_weight, check_dask_X
 
@@ -123,11 +124,10 @@ class DaskRows(Rows):
             out[sel] = got
         return out
 
-    def draw(self, k, rng, *, replace=False):
-        """``k`` row numbers drawn with probability proportional to weight."""
-        w = np.ones(self.shape[0]) if self.w is None else np.asarray(
-            self.client.compute(self.w).result(), dtype=np.float64)
-        return weighted_draw(w, k, rng, replace=replace)
+    def draw(self, k, rng):
+        """``k`` distinct row numbers drawn with probability proportional to weight."""
+        w = np.ones(self.shape[0]) if self.w is None else self._weights()
+        return random_row_numbers(w, k, rng)
 
     def seeding_rows(self, rng):
         """``(in-memory rows, whole)``: all rows up to ``vqtoolkit.init-sample-size``, else a sample."""
@@ -138,9 +138,7 @@ class DaskRows(Rows):
         whole = m >= n
         rows = np.arange(n) if whole else np.sort(rng.choice(n, size=m, replace=False))
         X = self._gather_rows(rows)
-        w = None
-        if self.w is not None:
-            w = np.asarray(self.client.compute(self.w).result(), dtype=np.float64)[rows]
+        w = None if self.w is None else self._weights()[rows]
         return InMemoryRows(X, w, n_threads=self.n_threads, what=self.what), whole
 
     def groups(self, codes, k):
@@ -167,6 +165,10 @@ class DaskRows(Rows):
 
     def _weight_chunks(self):
         return [None] * len(self.X.chunks[0]) if self.w is None else list(self.w.to_delayed().ravel())
+
+    def _weights(self):
+        """The sample weights gathered to the client, float64 (``w`` must not be None)."""
+        return np.asarray(self.client.compute(self.w).result(), dtype=np.float64)
 
     def _fits_in_memory(self):
         info = self.client.scheduler_info().get("workers", {})
@@ -243,8 +245,7 @@ class DaskPasses:
         rows = self.rows
         X = rows._gather_rows(np.arange(rows.shape[0]))
         codes = np.asarray(self.codes_array().compute())
-        w = np.ones(rows.shape[0]) if rows.w is None else np.asarray(
-            rows.client.compute(rows.w).result(), dtype=np.float64)
+        w = np.ones(rows.shape[0]) if rows.w is None else rows._weights()
         return group_medians(X, w, codes, C)
 
     def codes_array(self):
