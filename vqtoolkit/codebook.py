@@ -158,11 +158,16 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         if isinstance(self.n_codewords, str) and self.n_codewords == "auto":
             return self._fit_auto(X, sample_weight)
         self._check_params()
+        return self._fit(X, sample_weight, check_positive_int(self.n_codewords, "n_codewords"),
+                         self.init, self._n_runs())
+
+    def _fit(self, X, sample_weight, n_codewords, init, n_init):
+        """Fit with these three settings (the parameters' or those ``'auto'`` chose)."""
         rows, ids, names = self._rows(X, sample_weight, "fit")
         settings = FitSettings(
-            n_codewords=check_positive_int(self.n_codewords, "n_codewords"), init=self.init,
-            n_init=self._n_runs(), max_iter=self.max_iter, tol=self.tol, empty=self.empty,
-            algorithm=self.algorithm, progress=print_progress if self.verbose else None)
+            n_codewords=n_codewords, init=init, n_init=n_init, max_iter=self.max_iter,
+            tol=self.tol, empty=self.empty, algorithm=self.algorithm,
+            progress=print_progress if self.verbose else None)
         space = TrainingSpace.resolve(self.whiten, self.metric)
         fitted = fit_rows(rows, space, settings, check_random_state(self.random_state))
         self._set_fitted(fitted, rows.dtype)
@@ -509,13 +514,8 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         }
         options = {"whiten": self.whiten, "n_threads": self.n_threads, **options}
         result = choose_k(X, random_state=self.random_state, **options)
-        fixed = self.get_params()
-        try:  # the final fit from the chosen codewords, through the same driver
-            self.set_params(n_codewords=result.k, init=result.codewords, n_init=1)
-            self.fit(X)
-        finally:
-            self.set_params(n_codewords=fixed["n_codewords"], init=fixed["init"],
-                            n_init=fixed["n_init"])
+        self._check_params()
+        self._fit(X, None, result.k, result.codewords, 1)  # refine the chosen codewords
         self.selection_ = result
         return self
 

@@ -130,8 +130,7 @@ def fit_rows(rows, space, settings: FitSettings, rng) -> FittedCodebook:
             elif init == "random":
                 C0 = trows.take(trows.draw(k, rng))
             else:
-                C0 = kmeans_plusplus(local.X, k, rng, sample_weight=local.sample_weight,
-                                     n_threads=local.n_threads)
+                C0 = _kmeans_plusplus(local, k, rng)
             C0 = space.metric.project(np.asarray(C0, dtype=trows.dtype))
             res = run(C0, progress=settings.progress)
         if best is None or res.distortion < best.distortion:
@@ -147,10 +146,9 @@ def minibatch_rows(rows, space, C, batch_counts, rng, *, first):
     rows : rows backend, raw units
     space : TrainingSpace
         Unfitted when ``first`` (fitted here on this batch), else fitted.
-    C : ndarray of shape (n_codewords, n_features) or None
-        Current training-space codewords; when ``first``, None (k-means++ on
-        the batch) or an int ``n_codewords`` with ``init`` given as an array
-        through ``batch_counts``.
+    C : ndarray of shape (n_codewords, n_features) or callable
+        Current training-space codewords, or (first batch) a function of the
+        prepared rows that returns them (:func:`seed_first_batch`).
     batch_counts : ndarray of shape (n_codewords,)
         Weight assigned to each codeword by earlier batches.
 
@@ -180,10 +178,8 @@ def seed_first_batch(init, k, space, rng):
     def seed(trows):
         if not isinstance(init, str):
             return _initial_array(space, init, k, trows.shape[1])
-        local, whole = trows.seeding_rows(rng)
-        C0 = kmeans_plusplus(local.X, k, rng, sample_weight=local.sample_weight,
-                             n_threads=local.n_threads)
-        return space.metric.project(np.asarray(C0, dtype=np.float64))
+        local, _ = trows.seeding_rows(rng)
+        return space.metric.project(np.asarray(_kmeans_plusplus(local, k, rng), dtype=np.float64))
     return seed
 
 
@@ -238,14 +234,18 @@ def _best_on_sample(local, k, n_runs, space, settings, rng):
     """Best of ``n_runs`` k-means++ + Lloyd runs on an in-memory sample: a seed for the whole data."""
     best = None
     for _ in range(n_runs):
-        C0 = kmeans_plusplus(local.X, k, rng, sample_weight=local.sample_weight,
-                             n_threads=local.n_threads)
-        res = lloyd(local, space.metric.project(C0), max_iter=settings.max_iter,
+        res = lloyd(local, space.metric.project(_kmeans_plusplus(local, k, rng)), max_iter=settings.max_iter,
                     tol=settings.tol, empty=settings.empty, update=space.update,
                     metric=space.assign_metric, rng=rng, algorithm=settings.algorithm)
         if best is None or res.distortion < best.distortion:
             best = res
     return best.centers
+
+
+def _kmeans_plusplus(local, k, rng):
+    """k-means++ on in-memory rows (the rows a backend seeds on), with their weights and threads."""
+    return kmeans_plusplus(local.X, k, rng, sample_weight=local.sample_weight,
+                           n_threads=local.n_threads)
 
 
 def _finish(space, res):
