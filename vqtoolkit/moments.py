@@ -76,7 +76,7 @@ class Moments:
         return Moments(w, mean, m2, *bad)
 
 
-def block_moments(X, sample_weight=None, order="var") -> Moments:
+def block_moments(X, sample_weight=None, order="var", *, check_finite=True) -> Moments:
     """Moments of one block of rows (dense or CSR), in float64.
 
     Parameters
@@ -84,6 +84,9 @@ def block_moments(X, sample_weight=None, order="var") -> Moments:
     X : ndarray or CSR matrix of shape (n_samples, n_features)
     sample_weight : ndarray of shape (n_samples,), optional
     order : {'mean', 'var', 'cov'}
+    check_finite : bool, default=True
+        Count NaN and infinite entries (one more pass over ``X``); False for
+        rows already validated (``check_X`` made the same pass).
 
     Returns
     -------
@@ -98,7 +101,8 @@ def block_moments(X, sample_weight=None, order="var") -> Moments:
         w = np.where(np.isfinite(w) & (w >= 0), w, 0.0)
     weight = float(n if w is None else w.sum())
     data = X.data if sp.issparse(X) else X
-    n_bad = 0 if kernels.all_finite(data) else int(data.size - np.count_nonzero(np.isfinite(data)))
+    n_bad = 0 if not check_finite or kernels.all_finite(data) else \
+        int(data.size - np.count_nonzero(np.isfinite(data)))
     if n == 0 or weight == 0 or n_bad:
         m2 = None if order == "mean" else np.zeros((d, d) if order == "cov" else d)
         return Moments(weight, np.zeros(d), m2, n_bad, n_bad_w)
