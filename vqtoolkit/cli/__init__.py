@@ -18,7 +18,18 @@ from ..errors import VQError
 
 __all__ = ["main", "build_parser"]
 
-EXIT_USAGE = 2
+EXIT_OK = 0
+EXIT_PARTIAL = 1  # results written, but some inputs failed (named on stderr)
+EXIT_USAGE = 2  # usage error, bad file, or no usable input: nothing written
+
+#: appended to every sub-command's ``--help`` (``epilog=EXIT_CODES_HELP``)
+EXIT_CODES_HELP = """\
+exit codes:
+  0    all inputs processed, results written
+  1    results written, but some inputs failed (each named on stderr)
+  2    usage error, unreadable file or no usable input: nothing written
+  130  interrupted (Ctrl-C); nothing half-written is left behind
+"""
 
 
 class _Parser(argparse.ArgumentParser):
