@@ -201,7 +201,7 @@ class CapacitatedCodebook(ClusterMixin, TransformerMixin, BaseEstimator):
     optimality_gap_ : float
         Certified relative gap of the last assignment step (0 = exact).
     n_iter_ : int
-    distortion_history_ : ndarray of shape (n_iter_,)
+    distortion_history_ : ndarray of shape (n_iter\_,)
     n_features_in_ : int
     """
 

@@ -112,7 +112,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
     counts_ : ndarray of shape (n_codewords,)
         Total sample weight of each codeword's members.
     n_iter_ : int
-    distortion_history_ : ndarray of shape (n_iter_,)
+    distortion_history_ : ndarray of shape (n_iter\_,)
     whitener_ : Whitener or None
     n_features_in_ : int
     feature_names_in_ : ndarray of str, only for DataFrame input
