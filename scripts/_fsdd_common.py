@@ -1,6 +1,6 @@
 """Shared by the FSDD experiment scripts: the tuned settings and the feature loading.
 
-Settings (measured on FSDD's official split, see the README, "Pattern matching"):
+Settings (measured on FSDD's official split, see docs/matching.md):
 
 - ``SPEAKER``: speech preset (25 ms / 10 ms, 40 mel bands, pre-emphasis, Δ + ΔΔ),
   20 coefficients without c0, *no* CMVN (the per-utterance mean carries the

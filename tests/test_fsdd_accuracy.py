@@ -1,6 +1,6 @@
 """The must-show accuracies of the matching job, measured on the real data sets.
 
-Settings are those of ``scripts/_fsdd_common.py`` (documented in the README);
+Settings are those of ``scripts/_fsdd_common.py`` (documented in docs/matching.md);
 features come from ``extract_many``'s disk cache after the first run. Seed 0;
 the kernels are deterministic, so the numbers do not depend on thread counts.
 """
@@ -46,7 +46,7 @@ def test_fsdd_digits_speaker_dependent(common):
 def test_fsdd_digits_unseen_speaker(common):
     # Target 0.92 (mean of the six rotations). Measured 0.953 with adapt='affine'
     # (all of the held-out speaker's utterances as one unlabelled batch); 0.889
-    # without adaptation. See the README, "Pattern matching".
+    # without adaptation. See docs/matching.md.
     settings = common.DIGIT_UNSEEN
     assert settings["adapt"] == "affine"
     fs = common.fsdd_features(settings["mfcc"], n_jobs=2, progress=False)
