@@ -38,6 +38,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from . import kernels
+from ._progress import DEPRECATED, estimator_verbose, progress_bar
 from ._validation import check_fitted, check_positive_int, check_random_state, check_X
 from .codebook import Codebook
 from .errors import FileFormatError, ParameterError
@@ -172,8 +173,12 @@ class Matcher(BaseEstimator):
         Threads for the kernels; results do not depend on it.
     random_state : None, int or RandomState
         Seeds every class codebook (one seed drawn per class, in class order).
-    progress : bool, default=False
-        Progress bars (stderr) over classes and files.
+    verbose : bool or None, default=False
+        Progress bars on stderr over classes, files and scoring: ``None`` shows
+        them only when stderr is a terminal, ``True`` always (as plain lines
+        when stderr is not a terminal).
+    progress : bool
+        Deprecated alias of ``verbose`` (FutureWarning); removed in the next release.
 
     Attributes
     ----------
@@ -196,7 +201,7 @@ class Matcher(BaseEstimator):
 
     def __init__(self, n_codewords=32, *, features=None, whiten="standard", init="k-means++",
                  n_init=1, max_iter=300, tol=1e-4, n_jobs=None, cache=True, n_threads=None,
-                 random_state=None, progress=False):
+                 random_state=None, verbose=False, progress=DEPRECATED):
         self.n_codewords = n_codewords
         self.features = features
         self.whiten = whiten
@@ -208,6 +213,7 @@ class Matcher(BaseEstimator):
         self.cache = cache
         self.n_threads = n_threads
         self.random_state = random_state
+        self.verbose = verbose
         self.progress = progress
 
     # ------------------------------------------------------------------ fitting
@@ -241,7 +247,7 @@ class Matcher(BaseEstimator):
         rng = check_random_state(self.random_state)
         seeds = rng.randint(0, np.iinfo(np.int32).max, size=classes.size)
         codebooks = []
-        for j in _bar(range(classes.size), self.progress, "codebooks"):
+        for j in _bar(range(classes.size), estimator_verbose(self), "codebooks"):
             frames = Xw[frame_class == j]
             if frames.shape[0] < k:
                 smallest = int(min(np.count_nonzero(frame_class == c) for c in range(classes.size)))
@@ -316,7 +322,7 @@ class Matcher(BaseEstimator):
         D = np.empty((lens.size, len(books)))
         frames = np.empty((Xw.shape[0], len(books))) if per_frame else None
         labels = np.empty((Xw.shape[0], len(books)), dtype=np.int64) if codes else None
-        for j in _bar(range(len(books)), self.progress, "scoring"):
+        for j in _bar(range(len(books)), estimator_verbose(self), "scoring"):
             C = np.ascontiguousarray(books[j], dtype=Xw.dtype)
             lab, dist = kernels.assign(Xw, C, n_threads=self.n_threads)
             dist = dist.astype(np.float64)
@@ -434,6 +440,7 @@ class Matcher(BaseEstimator):
         check_fitted(self, "codebooks_")
         params = self.get_params()
         params["features"] = None
+        params.pop("progress", None)  # deprecated alias of verbose
         meta = {
             "kind": "matcher",
             "params": json_params(params),
@@ -459,6 +466,7 @@ class Matcher(BaseEstimator):
         """Rebuild a matcher from :meth:`_to_state` output; ``path`` names the file in errors."""
         try:
             params = dict(meta["params"])
+            params.pop("progress", None)  # files written before verbose replaced it
             if isinstance(params.get("whiten"), dict):
                 params["whiten"] = params["whiten"]["method"]
             if meta.get("features"):
@@ -539,7 +547,7 @@ class Matcher(BaseEstimator):
                 f"(got features={self.features!r})"
             )
         fs = extract_many([str(p) for p in paths], self.features, n_jobs=self.n_jobs,
-                          cache=self.cache, strict=True, progress=self.progress)
+                          cache=self.cache, strict=True, progress=estimator_verbose(self))
         return fs.utterances()
 
 
@@ -566,14 +574,8 @@ def _prefixed(arrays, prefix):
     return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 
 
-def _bar(iterable, enabled, desc):
-    if not enabled:
-        return iterable
-    import sys
-
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, desc=desc, file=sys.stderr, leave=False)
+def _bar(iterable, verbose, desc):
+    return progress_bar(iterable, desc=desc, verbose=verbose)
 
 
 def _label(value):

@@ -45,7 +45,7 @@ def run(args) -> int:
 
     model = load_matcher(args.model)
     fs, labels = read_inputs(args, model.features, need_labels=True)
-    model.progress = not args.quiet
+    model.verbose = args.progress
     scores = model.score(fs)
     known = np.isin(labels.astype(str), model.classes_.astype(str))
     if not known.all():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import warnings
 
+from ._options import add_progress_options
+
 __all__ = ["register", "run"]
 
 _HELP = """\
@@ -40,7 +42,7 @@ def register(subparsers) -> None:
                        help="cache folder (default $VQTOOLKIT_CACHE or ~/.cache/vqtoolkit)")
     cache.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     p.add_argument("--strict", action="store_true", help="stop at the first bad file")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_progress_options(p)
     p.set_defaults(func=run)
 
 
@@ -62,7 +64,7 @@ def run(args) -> int:
         warnings.simplefilter("ignore", UserWarning)  # failures are summarised below
         fs = extract_many(
             args.audio, extractor, n_jobs=args.jobs, label_regex=args.label_regex,
-            cache=cache, strict=args.strict, progress=not args.quiet,
+            cache=cache, strict=args.strict, progress=args.progress,
         )
     for f, reason in fs.failures:
         print(f"vqtoolkit: skipped {f}: {reason}", file=sys.stderr)

@@ -45,7 +45,7 @@ def run(args) -> int:
     if args.top < 1 or args.top > model.classes_.size:
         raise ParameterError(f"--top {args.top} must be between 1 and {model.classes_.size}")
     fs, _ = read_inputs(args, model.features, need_labels=False)
-    model.progress = not args.quiet
+    model.verbose = args.progress
     scores = model.score(fs)
     top = scores.top_n(args.top)
     norm = scores.normalized(args.normalize) if args.normalize else None

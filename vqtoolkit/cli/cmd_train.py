@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import ParameterError
+from ._options import add_progress_options
 
 __all__ = ["register", "run", "read_inputs", "emit", "add_input_options", "load_matcher"]
 
@@ -68,7 +69,7 @@ def add_input_options(p, *, features: bool) -> None:
         p.add_argument("--no-cmvn", action="store_true", help="no per-utterance CMVN")
         p.add_argument("--trim-db", type=float, default=None, help="trim silence (dB below peak)")
     p.add_argument("-j", "--jobs", type=int, default=None, help="extraction processes")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    add_progress_options(p)
 
 
 def read_inputs(args, extractor, *, need_labels: bool):
@@ -88,7 +89,7 @@ def read_inputs(args, extractor, *, need_labels: bool):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             fs = extract_many(srcs, extractor, n_jobs=args.jobs, label_regex=regex,
-                              progress=not args.quiet)
+                              progress=args.progress)
         for f, reason in fs.failures:
             print(f"vqtoolkit: skipped {f}: {reason}", file=sys.stderr)
         if len(fs) == 0:
@@ -157,7 +158,7 @@ def run(args) -> int:
     matcher = Matcher(
         args.n_codewords, features=fs.extractor,
         whiten=None if args.whiten == "none" else args.whiten, random_state=args.seed,
-        progress=not args.quiet, n_jobs=args.jobs,
+        verbose=args.progress, n_jobs=args.jobs,
     ).fit(utts, labels)
     path = matcher.save(args.output)
     print(f"vqtoolkit: wrote {path}: {matcher.classes_.size} classes x {args.n_codewords} "
