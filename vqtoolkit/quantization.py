@@ -26,11 +26,24 @@ class QuantizeResult:
     distortion : float
         Mean *squared* distance, ``mean(distances ** 2)``. scipy's ``kmeans``
         reports ``mean(distances)`` instead.
+
+    Like the ``(code, dist)`` pair of :func:`scipy.cluster.vq.vq`, it unpacks
+    into and indexes as ``(codes, distances)``: ``code, dist = quantize(X, C)``,
+    ``quantize(X, C)[0]``.
     """
 
     codes: np.ndarray
     distances: np.ndarray
     distortion: float
+
+    def __iter__(self):
+        return iter((self.codes, self.distances))
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        return (self.codes, self.distances)[index]
 
 
 def quantize(X, codebook, *, n_threads=None) -> QuantizeResult:
