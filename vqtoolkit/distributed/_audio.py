@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from dataclasses import dataclass, field
 
@@ -41,7 +40,7 @@ class DistributedFeatures:
 
 
 def extract_mfcc(files, extractor=None, *, partition_size=200, label_regex=None, cache=False,
-                 client=None, progress=True):
+                 client=None, progress=None):
     """MFCC frames of many audio files, extracted on a Dask cluster, partition by partition.
 
     One task handles ``partition_size`` files (not one task per file), so the
@@ -66,8 +65,9 @@ def extract_mfcc(files, extractor=None, *, partition_size=200, label_regex=None,
         workers may not share a disk).
     client : distributed.Client, optional
         Default: :func:`get_client`.
-    progress : bool
-        tqdm bar over partitions on stderr.
+    progress : bool or None, default=None
+        Progress bar over partitions on stderr: ``None`` only when stderr is a
+        terminal, ``True`` always, ``False`` never (see :mod:`vqtoolkit._progress`).
 
     Returns
     -------
@@ -249,9 +249,10 @@ def _check_partition_size(partition_size):
 
 def _wait(client, futures, progress):
     from distributed import as_completed
-    from tqdm.auto import tqdm
 
-    with tqdm(total=len(futures), unit="partition", desc="MFCC (dask)", disable=not progress,
-              file=sys.stderr) as bar:
+    from .._progress import progress_bar
+
+    with progress_bar(total=len(futures), unit="partition", desc="MFCC (dask)",
+                      verbose=progress) as bar:
         for _ in as_completed(futures):
             bar.update(1)

@@ -37,7 +37,7 @@ def extract_many(
     label_regex: str | None = None,
     cache=True,
     strict: bool = False,
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> FeatureSet:
     """MFCC frames of many audio files, stacked into one :class:`FeatureSet`.
 
@@ -62,8 +62,10 @@ def extract_many(
         ``~/.cache/vqtoolkit/features``; ``False``: no cache.
     strict : bool
         Raise at the first bad file instead of collecting failures.
-    progress : bool
-        Show a tqdm progress bar on stderr.
+    progress : bool or None, default=None
+        Progress bar on stderr: ``None`` shows it only when stderr is a
+        terminal, ``True`` always (plain lines when stderr is a log or a pipe),
+        ``False`` never. See :mod:`vqtoolkit._progress`.
 
     Returns
     -------
@@ -298,11 +300,10 @@ def _cache_dir(cache):
     return str(Path(cache))
 
 
-def _progress_bar(total, enabled):
-    from tqdm.auto import tqdm
+def _progress_bar(total, verbose):
+    from .._progress import progress_bar
 
-    return tqdm(total=total, unit="file", desc="MFCC", disable=not enabled, file=sys.stderr,
-                dynamic_ncols=True)
+    return progress_bar(total=total, unit="file", desc="MFCC", verbose=verbose)
 
 
 def parse_labels(files, pattern, *, strict=False):
