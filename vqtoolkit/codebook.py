@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
 from . import kernels
+from ._feature_names import CodewordFeaturesOutMixin, check_feature_names, check_input, record_feature_names
 from ._state_checks import codebook_problem
 from ._validation import (
     check_fitted,
@@ -53,7 +54,7 @@ from .whitening import Whitener, resolve_whitener
 __all__ = ["Codebook", "canonical_order"]
 
 
-class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
+class Codebook(CodewordFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
     """A vector-quantization codebook trained by k-means (Lloyd) or LBG.
 
     Parameters
@@ -198,6 +199,8 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         first = not hasattr(self, "whitened_codebook_") or not hasattr(self, "_batch_counts")
         if first:
             self._check_params()
+        else:
+            check_feature_names(self, X)
         rows, _, names = self._rows(X, sample_weight, "partial_fit")
         if first:
             k = check_positive_int(self.n_codewords, "n_codewords")
@@ -262,7 +265,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, n_codewords)
-            (a lazy Dask array for Dask input)
+            (a lazy Dask array for Dask input); columns ``codebook0``… in ``set_output``
         """
         check_fitted(self, "whitened_codebook_")
         return self._map(X, "transform", "_distances_rows", self.whitened_codebook_.dtype,
@@ -490,10 +493,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
     def _set_input_info(self, rows, ids, names):
         n, d = rows.shape
         self.n_features_in_ = d
-        if names is not None:
-            self.feature_names_in_ = names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        record_feature_names(self, names)
         self.sample_ids_ = rows.sample_ids() if ids is None else np.asarray(ids)
 
     def _n_runs(self):
@@ -540,9 +540,7 @@ class Codebook(TransformerMixin, ClusterMixin, BaseEstimator):
             X = check_dask_X(X, what=f"{type(self).__name__}.{method}")
             check_n_features(self, X)
             return map_rows(X, getattr(self._light(), chunk_fn), dtype=dtype, n_out=n_out)
-        X = check_X(X, accept_sparse=True, what=f"{type(self).__name__}.{method}").X
-        check_n_features(self, X)
-        return getattr(self, chunk_fn)(X)
+        return getattr(self, chunk_fn)(check_input(self, X, method))
 
     def _light(self):
         """A copy with only what assignment needs (cheap to ship to Dask workers)."""

@@ -39,6 +39,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
+from ._feature_names import check_input, record_feature_names
 from ._validation import check_fitted, check_n_features, check_sample_weight, check_X
 from .errors import ParameterError
 from .moments import block_moments
@@ -73,6 +74,10 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     explained_variance_ : ndarray of shape (n_features,), float64
         Covariance eigenvalues (``'pca'``/``'zca'``) or variances.
     n_features_in_ : int
+    feature_names_in_ : ndarray of str, only for DataFrame input
+        The column names; :meth:`get_feature_names_out` returns them (whitening
+        keeps one column per input feature), and :meth:`transform` refuses a
+        DataFrame whose columns differ from them.
     """
 
     def __init__(self, method="standard", *, eps=1e-10):
@@ -94,7 +99,8 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : Whitener
         """
         self._check_params()
-        X = check_X(X, accept_sparse=True, what="Whitener.fit").X
+        checked = check_X(X, accept_sparse=True, what="Whitener.fit")
+        X = checked.X
         if sp.issparse(X) and self.method != "scale":
             raise ParameterError(
                 f"method={self.method!r} centres the data, which would densify the sparse "
@@ -103,7 +109,9 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         w = check_sample_weight(sample_weight, X.shape[0])
         mom = block_moments(X, w, order=self.moments_order, check_finite=False)  # check_X did
         second = mom.var if self.moments_order == "var" else mom.cov
-        return self._fit_moments(mom.mean, second, what=f"X (shape {X.shape})")
+        self._fit_moments(mom.mean, second, what=f"X (shape {X.shape})")
+        record_feature_names(self, checked.feature_names)
+        return self
 
     @property
     def moments_order(self):
@@ -143,7 +151,9 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             raise ParameterError(f"method={self.method!r} needs the full covariance, not variances")
         if cov.ndim == 2 and self.moments_order == "var":
             cov = np.diag(cov)
-        return self._fit_moments(mean, cov, what="the moments")
+        self._fit_moments(mean, cov, what="the moments")
+        record_feature_names(self, None)
+        return self
 
     def _check_params(self):
         if self.method not in METHODS:
@@ -220,8 +230,7 @@ class Whitener(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Same dtype as ``X`` (float32 stays float32); CSR stays CSR for ``'scale'``.
         """
         check_fitted(self, "components_")
-        X = check_X(X, accept_sparse=True, what="Whitener.transform").X
-        check_n_features(self, X)
+        X = check_input(self, X, "transform")
         if sp.issparse(X):
             if self.method != "scale":
                 raise ParameterError(
