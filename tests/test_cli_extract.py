@@ -41,9 +41,9 @@ def test_extract_writes_featureset_and_reports_failures(require_data, tmp_path, 
 def test_extract_progress_and_no_cache(require_data, tmp_path, capsys):
     folder = _folder(require_data, tmp_path)
     code = main(["extract", str(folder / "1_*.wav"), "-o", str(tmp_path / "g"), "--no-cache",
-                 "--sr", "16000", "--n-mfcc", "13"])
+                 "--sr", "16000", "--n-mfcc", "13", "--progress"])
     err = capsys.readouterr().err
-    assert code == 0 and "loading librosa" in err and "MFCC" in err  # progress bar
+    assert code == 0 and "loading librosa" in err and "MFCC" in err  # progress bar (forced)
     fs = FeatureSet.load(tmp_path / "g.npz")
     assert fs.X.shape[1] == 13 and fs.extractor.sr == 16000
 
