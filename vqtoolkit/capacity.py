@@ -48,9 +48,9 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
 from . import kernels
+from ._feature_names import CodewordFeaturesOutMixin, check_input, record_feature_names
 from ._validation import (
     check_fitted,
-    check_n_features,
     check_positive_int,
     check_random_state,
     check_sample_weight,
@@ -158,7 +158,7 @@ def capacitated_assignment(cost, demand, capacity, *, min_load=None, mip_gap=1e-
     return CapacitatedAssignment(best, best_cost, float(bound), float(gap), method)
 
 
-class CapacitatedCodebook(ClusterMixin, TransformerMixin, BaseEstimator):
+class CapacitatedCodebook(CodewordFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator):
     """k-means codebook where no cluster's total demand exceeds its capacity.
 
     Parameters
@@ -203,6 +203,7 @@ class CapacitatedCodebook(ClusterMixin, TransformerMixin, BaseEstimator):
     n_iter_ : int
     distortion_history_ : ndarray of shape (n_iter\_,)
     n_features_in_ : int
+    feature_names_in_ : ndarray of str, only for DataFrame input
     """
 
     def __init__(self, n_codewords, capacity, *, demand=None, min_load=None, init="k-means++",
@@ -243,7 +244,8 @@ class CapacitatedCodebook(ClusterMixin, TransformerMixin, BaseEstimator):
             Total demand above total capacity, a demand above every capacity,
             or minimum loads that cannot be met.
         """
-        X = check_X(X, what="CapacitatedCodebook.fit").X
+        checked = check_X(X, what="CapacitatedCodebook.fit")
+        X = checked.X
         n, d = X.shape
         k = check_positive_int(self.n_codewords, "n_codewords")
         if k > n:
@@ -278,6 +280,7 @@ class CapacitatedCodebook(ClusterMixin, TransformerMixin, BaseEstimator):
         self.distortion_history_ = np.asarray(history)
         self.n_iter_ = len(history)
         self.n_features_in_ = d
+        record_feature_names(self, checked.feature_names)
         return self
 
     def predict(self, X):
@@ -288,8 +291,7 @@ class CapacitatedCodebook(ClusterMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples,), int64
         """
         check_fitted(self, "codebook_")
-        X = check_X(X, what="CapacitatedCodebook.predict").X
-        check_n_features(self, X)
+        X = check_input(self, X, "predict", accept_sparse=False)
         return kernels.assign(np.ascontiguousarray(X), self.codebook_.astype(X.dtype))[0]
 
     def transform(self, X):
@@ -298,10 +300,10 @@ class CapacitatedCodebook(ClusterMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, n_codewords)
+            Columns ``capacitatedcodebook0``… (:meth:`get_feature_names_out`).
         """
         check_fitted(self, "codebook_")
-        X = check_X(X, what="CapacitatedCodebook.transform").X
-        check_n_features(self, X)
+        X = check_input(self, X, "transform", accept_sparse=False)
         return np.sqrt(kernels.pairwise_sq_distances(X, self.codebook_.astype(X.dtype)))
 
     def _say(self, it, J, method, gap):

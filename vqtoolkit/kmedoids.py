@@ -33,9 +33,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
 from . import kernels
+from ._feature_names import CodewordFeaturesOutMixin, check_input, record_feature_names
 from ._validation import (
     check_fitted,
-    check_n_features,
     check_positive_int,
     check_random_state,
     check_X,
@@ -48,7 +48,7 @@ METHODS = ("fasterpam", "pam", "alternate")
 INITS = ("build", "random", "first")
 
 
-class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
+class KMedoids(CodewordFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator):
     """k-medoids clustering (FasterPAM, PAM or alternating) of any dissimilarity.
 
     Parameters
@@ -83,7 +83,10 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         Total deviation: sum of dissimilarities to the nearest medoid.
     n_iter_ : int
     n_features_in_ : int
+    feature_names_in_ : ndarray of str, only for DataFrame input
     """
+
+    _codeword_attribute = "medoid_indices_"  # cluster_centers_ is absent for 'precomputed'
 
     def __init__(self, n_clusters=8, *, metric="euclidean", method="fasterpam", init="build",
                  max_iter=300, random_state=None):
@@ -111,7 +114,8 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
 
         self._check_params()
         precomputed = self._precomputed()
-        X = check_X(X, what="KMedoids.fit").X
+        checked = check_X(X, what="KMedoids.fit")
+        X = checked.X
         n = X.shape[0]
         k = check_positive_int(self.n_clusters, "n_clusters")
         if k > n:
@@ -140,6 +144,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         self.inertia_ = float(sub[np.arange(n), self.labels_].sum())
         self.n_iter_ = int(res.n_iter or 0)
         self.n_features_in_ = X.shape[1]
+        record_feature_names(self, checked.feature_names)
         if precomputed:
             if hasattr(self, "cluster_centers_"):
                 del self.cluster_centers_
@@ -168,10 +173,10 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_queries, n_clusters), float64
+            Columns ``kmedoids0``… (:meth:`get_feature_names_out`).
         """
         check_fitted(self, "medoid_indices_")
-        X = check_X(X, what="KMedoids.transform").X
-        check_n_features(self, X)
+        X = check_input(self, X, "transform", accept_sparse=False)
         if self._precomputed():
             return np.asarray(X[:, self.medoid_indices_], dtype=np.float64)
         return self._distances(X, self.cluster_centers_)
