@@ -28,7 +28,7 @@ def test_extract_writes_featureset_and_reports_failures(require_data, tmp_path, 
                  "--cache", str(tmp_path / "cache"), "-j", "1",
                  "--label-regex", r"(?P<digit>\d)_(?P<speaker>[a-z]+)_(?P<take>\d+)"])
     err = capsys.readouterr().err
-    assert code == 0
+    assert code == 1  # written, but 2 files failed (each named below)
     assert "skipped " + str(folder / "9_theo_0.wav") + ": empty file (0 bytes)" in err
     assert "9_theo_1.wav: not a readable audio file" in err
     assert "3 utterances" in err and "2 of 5 files failed" in err

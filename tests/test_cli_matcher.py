@@ -39,9 +39,10 @@ def test_match_json_and_csv(model, vowels, capsys, tmp_path):
     assert main(["match", str(model), str(vowels / "0_ada_0.wav"), str(vowels / "2_bo_1.wav"),
                  "--top", "2", "-q"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [r["predicted"] for r in rows] == ["0", "2"]
-    assert len(rows[0]["top"].split()) == 2
-    assert set(rows[0]) >= {"input", "predicted", "distortion[0]", "distortion[4]"}
+    assert [r["prediction"] for r in rows] == ["0", "2"]
+    assert [r["ranking"][0] for r in rows] == ["0", "2"] and len(rows[0]["ranking"]) == 2
+    assert set(rows[0]) == {"input", "prediction", "scores", "ranking"}
+    assert set(rows[0]["scores"]) == {"0", "1", "2", "3", "4"}
     out = tmp_path / "m.csv"
     assert main(["match", str(model), str(vowels / "1_cy_0.wav"), "--format", "csv", "-o", str(out),
                  "-q"]) == 0
@@ -57,7 +58,8 @@ def test_evaluate_reports_accuracy_confusion_and_eer(model, vowels, capsys):
     assert doc["n_inputs"] == 40
     assert doc["accuracy"] >= 0.9
     assert sum(map(sum, doc["confusion"]["counts"])) == 40
-    assert 0.0 <= doc["eer"] <= 0.5
+    assert doc["confusion"]["classes"] == ["0", "1", "2", "3", "4"]
+    assert 0.0 <= doc["eer"]["rate"] <= 0.5 and doc["failures"] == []
     assert "accuracy" in captured.err
 
 

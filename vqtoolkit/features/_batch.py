@@ -8,7 +8,6 @@ import json
 import math
 import multiprocessing
 import os
-import re
 import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -19,6 +18,7 @@ import numpy as np
 from ..errors import FileFormatError, ParameterError
 from ._mfcc import MFCCExtractor, decode_audio, warm_up
 from .featureset import FeatureSet, Utterance
+from .labels import LabelRule, label_rule
 
 __all__ = ["extract_many", "find_audio_files", "default_cache_dir", "AUDIO_EXTENSIONS"]
 
@@ -35,6 +35,7 @@ def extract_many(
     *,
     n_jobs: int | None = None,
     label_regex: str | None = None,
+    labels=None,
     cache=True,
     strict: bool = False,
     progress: bool | None = None,
@@ -55,7 +56,12 @@ def extract_many(
         Regular expression with named groups, searched in each file *name*; the
         groups become the utterance's labels, e.g.
         ``r"(?P<digit>\\d)_(?P<speaker>[a-z]+)_(?P<take>\\d+)"``. A file whose name
-        does not match is a failure.
+        does not match is a failure. The same as ``labels='regex:' + label_regex``.
+    labels : {None, 'auto', 'folder', 'regex:PATTERN'}, optional
+        Label rule (:mod:`vqtoolkit.features.labels`): ``'folder'`` labels each
+        file by the name of its folder (label ``folder``); ``'auto'`` uses FSDD's
+        ``digit`` / ``speaker`` / ``take`` when every file name has that form,
+        else the folder. Default: no labels (or ``label_regex``).
     cache : bool, None, str or path-like
         Folder of cached per-file features, keyed by the SHA-256 of the file's bytes
         and the settings. ``True`` or ``None``: ``$VQTOOLKIT_CACHE`` or
@@ -77,7 +83,7 @@ def extract_many(
     Raises
     ------
     ParameterError
-        No audio file found, bad ``label_regex`` or ``n_jobs``.
+        No audio file found, bad ``label_regex``, ``labels`` or ``n_jobs``.
     FileFormatError
         With ``strict=True``, the first bad file.
     """
@@ -85,11 +91,11 @@ def extract_many(
     if not isinstance(extractor, MFCCExtractor):
         raise ParameterError(f"extractor must be an MFCCExtractor, got {type(extractor).__name__}")
     files = find_audio_files(sources)
-    pattern = _compile_labels(label_regex)
+    rule = label_rule(labels, label_regex=label_regex)
     n_jobs = _check_n_jobs(n_jobs)
     cache_dir = _cache_dir(cache)
 
-    labels, failures, todo = parse_labels(files, pattern, strict=strict)
+    labels, failures, todo = rule.apply(files, strict=strict)
 
     settings = extractor.to_dict()
     results: dict[int, np.ndarray] = {}
@@ -271,17 +277,10 @@ def _librosa_version() -> str:
 
 
 def _compile_labels(label_regex):
+    """The compiled ``label_regex`` (None for None); for :func:`parse_labels`."""
     if label_regex is None:
         return None
-    try:
-        pattern = re.compile(label_regex)
-    except re.error as exc:
-        raise ParameterError(f"label_regex={label_regex!r} is not a regular expression ({exc})") from None
-    if not pattern.groupindex:
-        raise ParameterError(
-            f"label_regex={label_regex!r} has no named groups; write e.g. (?P<speaker>[a-z]+)"
-        )
-    return pattern
+    return label_rule(label_regex=label_regex).pattern
 
 
 def _check_n_jobs(n_jobs):
@@ -307,7 +306,7 @@ def _progress_bar(total, verbose):
 
 
 def parse_labels(files, pattern, *, strict=False):
-    """Labels of every file from its name.
+    """Labels of every file from its name (:meth:`LabelRule.apply` of a regex rule).
 
     Parameters
     ----------
@@ -318,23 +317,8 @@ def parse_labels(files, pattern, *, strict=False):
 
     Returns
     -------
-    labels : dict of int to dict
-        ``{position: {group: value}}`` for the files that matched (all when no pattern).
-    failures : dict of int to str
-        ``{position: reason}`` for the files that did not.
-    todo : list of int
-        Positions of the files to extract, in order.
+    labels, failures, todo
+        As :meth:`vqtoolkit.features.labels.LabelRule.apply`.
     """
-    labels: dict[int, dict] = {}
-    failures: dict[int, str] = {}
-    todo = []
-    for i, f in enumerate(files):
-        m = pattern.search(Path(f).name) if pattern is not None else None
-        if pattern is not None and m is None:
-            failures[i] = f"file name does not match label_regex {pattern.pattern!r}"
-            if strict:
-                raise FileFormatError(f"{f}: {failures[i]}")
-            continue
-        labels[i] = m.groupdict() if m is not None else {}
-        todo.append(i)
-    return labels, failures, todo
+    rule = LabelRule("none") if pattern is None else LabelRule("regex", pattern)
+    return rule.apply(files, strict=strict)

@@ -27,7 +27,8 @@ class Utterance:
     n_frames : int
         Number of rows.
     labels : dict of str to str
-        Labels parsed from the file name (named groups of ``label_regex``).
+        Labels parsed from the file's path by a label rule
+        (:mod:`vqtoolkit.features.labels`: a regex's named groups, or ``folder``).
     """
 
     file: str
@@ -132,6 +133,35 @@ class FeatureSet:
         X = np.concatenate(rows) if rows else np.empty((0, self.X.shape[1]), np.float32)
         return FeatureSet(X, index, self.failures, self.features)
 
+    def relabel(self, labels, *, strict: bool = False) -> FeatureSet:
+        """A new FeatureSet labelled again from the stored file paths.
+
+        Parameters
+        ----------
+        labels : {'auto', 'folder', 'regex:PATTERN'} or LabelRule
+            The label rule (:mod:`vqtoolkit.features.labels`); the old labels are dropped.
+        strict : bool
+            Raise :class:`FileFormatError` at the first file the rule cannot label.
+
+        Returns
+        -------
+        FeatureSet
+            The utterances the rule labels, in order; the others are left out and
+            appended to ``failures`` with the reason.
+        """
+        from .labels import label_rule
+
+        new, failed, todo = label_rule(labels).apply(self.files, strict=strict)
+        rows, index, pos = [], [], 0
+        for i in todo:
+            u = self.index[i]
+            rows.append(self.X[u.start:u.stop])
+            index.append(Utterance(u.file, pos, u.n_frames, new[i]))
+            pos += u.n_frames
+        X = np.concatenate(rows) if rows else np.empty((0, self.X.shape[1]), np.float32)
+        failures = self.failures + [(self.index[i].file, r) for i, r in sorted(failed.items())]
+        return FeatureSet(X, index, failures, self.features)
+
     @property
     def extractor(self):
         """The :class:`MFCCExtractor` that made these features (None when unknown)."""
@@ -145,7 +175,7 @@ class FeatureSet:
         if name not in self.label_names:
             raise ParameterError(
                 f"label {name!r} is unknown; this FeatureSet has labels {self.label_names} "
-                f"(set label_regex with named groups when extracting)"
+                f"(extract with a label rule, labels='folder' or 'regex:PATTERN', or use relabel)"
             )
 
     # ------------------------------------------------------------------ files
