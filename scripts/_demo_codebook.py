@@ -13,8 +13,8 @@ TITLE = "codebook: k-means on S1 (15 Gaussian clusters, 5,000 points)"
 
 def run(*, out, seed=0):
     try:
-        data = load_clustering("s1")
-        X, reference = data.X, load_s_set_codebook("s1")
+        data = load_clustering("s1", download_if_missing=False)
+        X, reference = data.X, load_s_set_codebook("s1", download_if_missing=False)
         print(f"data: {data.path}")
     except DataNotFoundError as exc:
         print(f"S1 not found ({exc})")

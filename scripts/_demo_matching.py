@@ -25,7 +25,7 @@ def run(*, out, seed=0):
 
     out = Path(out)
     try:
-        files = load_fsdd().files
+        files = load_fsdd(download_if_missing=False).files
         name, k_spk, k_dig, n_mfcc_spk = "FSDD", 64, 64, 20
         print(f"data: FSDD, {len(files)} recordings in {Path(files[0]).parent}")
     except DataNotFoundError as exc:

@@ -41,7 +41,7 @@ def run(*, out, seed=0):
 
 def scatter(out, seed):
     try:
-        data = load_clustering("a3")
+        data = load_clustering("a3", download_if_missing=False)
         X, k, name = data.X, data.n_clusters, "A3"
         print(f"data: {data.path}")
     except DataNotFoundError as exc:
@@ -64,7 +64,7 @@ def scatter(out, seed):
 
 def _wine(seed):
     try:
-        data = load_clustering("wine", battery="uci")
+        data = load_clustering("wine", battery="uci", download_if_missing=False)
         return data.X, data.labels, WINE_FEATURES, "UCI wine"
     except DataNotFoundError as exc:
         print(f"wine not found ({exc}); using a generated 3-class set")

@@ -37,7 +37,7 @@ def test_matching_demo_runs_on_synthetic_vowels_without_fsdd(no_data, tmp_path, 
     from vqtoolkit.errors import DataNotFoundError
 
     with pytest.raises(DataNotFoundError, match="fsdd"):
-        load_fsdd()
+        load_fsdd(download_if_missing=False)
     demo = _load("_demo_matching")
     folder = tmp_path / "synthetic_vowels"  # generated here by the demo, as it would in data/
     demo.SYNTHETIC = folder

@@ -1,16 +1,27 @@
-"""Loaders for the evaluation data sets, read in place from the data home.
+"""Loaders for the evaluation data sets, read in place from the data home, and their fetcher.
 
-The data home is ``$VQTOOLKIT_DATA``, falling back to ``../shared/data``
-(see :func:`data_home`). Loaders raise :class:`vqtoolkit.DataNotFoundError`
-naming every folder they looked in and where the data set can be obtained.
+The data home is ``$VQTOOLKIT_DATA``, falling back to ``../shared/data`` and
+then to the user cache folder (see :func:`data_home`). :func:`fetch` downloads
+a data set there (every file checked by SHA-256; ``$VQTOOLKIT_DATA_MIRROR``
+replaces the upstream URLs), and the loaders do so themselves when the data is
+missing (``download_if_missing=True``). When it cannot be had they raise
+:class:`vqtoolkit.DataNotFoundError` naming the URL or every folder they looked in.
 """
 
 from __future__ import annotations
 
 from .._lazy import lazy_attributes
-from ._home import data_home, find_dataset
+from ._home import data_home, download_home, find_dataset
 
 _LAZY = {
+    # fetching (pooch, SHA-256 registry)
+    "fetch": "_fetch",
+    "status": "_fetch",
+    "FetchResult": "_fetch",
+    "DatasetStatus": "_fetch",
+    "describe": "_registry",
+    "dataset_names": "_registry",
+    "DatasetInfo": "_registry",
     # clustering benchmarks (codebook core)
     "load_clustering": "clustering",
     "load_s_set_codebook": "clustering",
@@ -28,7 +39,7 @@ _LAZY = {
     "load_texture_mosaic": "textures",
 }
 
-__all__ = ["data_home", "find_dataset", *_LAZY]
+__all__ = ["data_home", "download_home", "find_dataset", *_LAZY]
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())

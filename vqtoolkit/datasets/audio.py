@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError, ParameterError
-from ._home import find_dataset
+from ._fetch import ensure
 
 __all__ = ["load_fsdd", "load_japanese_vowels", "FSDD", "JapaneseVowels", "FSDD_LABEL_REGEX"]
 
@@ -68,16 +68,21 @@ class JapaneseVowels:
     y_test: np.ndarray
 
 
-def load_fsdd(path=None, *, split: str = "all") -> FSDD:
+def load_fsdd(path=None, *, split: str = "all", download_if_missing: bool = True) -> FSDD:
     """The Free Spoken Digit Dataset: 3,000 recordings of digits by 6 speakers.
 
     Parameters
     ----------
     path : str or path-like, optional
         The FSDD folder (holding ``recordings/``) or the recordings folder itself.
-        Default: ``fsdd`` in the data home (``$VQTOOLKIT_DATA`` or ``../shared/data``).
+        Default: ``fsdd`` in the data home (see :func:`vqtoolkit.datasets.data_home`).
     split : {'all', 'train', 'test'}
         Official split: takes 0–4 are the test set, takes 5–49 the training set.
+    download_if_missing : bool
+        When the data set is in no data home (and ``path`` is not given), fetch
+        it first with :func:`vqtoolkit.datasets.fetch` (into ``$VQTOOLKIT_DATA``
+        or the user cache folder). Offline, the error is one line naming the URL
+        and ``VQTOOLKIT_DATA_MIRROR``.
 
     Returns
     -------
@@ -91,7 +96,7 @@ def load_fsdd(path=None, *, split: str = "all") -> FSDD:
     """
     if split not in ("all", "train", "test"):
         raise ParameterError(f"split={split!r} must be 'all', 'train' or 'test'")
-    root = find_dataset("fsdd", path, source=_FSDD_SOURCE)
+    root = ensure("fsdd", path, source=_FSDD_SOURCE, download_if_missing=download_if_missing)
     rec = root / "recordings" if (root / "recordings").is_dir() else root
     pattern = re.compile(FSDD_LABEL_REGEX)
     rows = []
@@ -115,7 +120,7 @@ def load_fsdd(path=None, *, split: str = "all") -> FSDD:
     return FSDD(files, digit[keep], speaker[keep], take[keep], is_test[keep])
 
 
-def load_japanese_vowels(path=None) -> JapaneseVowels:
+def load_japanese_vowels(path=None, *, download_if_missing: bool = True) -> JapaneseVowels:
     """UCI Japanese Vowels: utterances of /ae/ by 9 speakers as LPC cepstra.
 
     Parameters
@@ -123,6 +128,11 @@ def load_japanese_vowels(path=None) -> JapaneseVowels:
     path : str or path-like, optional
         Folder holding ``ae.train`` and ``ae.test``; default ``japanese_vowels`` in
         the data home.
+    download_if_missing : bool
+        When the data set is in no data home (and ``path`` is not given), fetch
+        it first with :func:`vqtoolkit.datasets.fetch` (into ``$VQTOOLKIT_DATA``
+        or the user cache folder). Offline, the error is one line naming the URL
+        and ``VQTOOLKIT_DATA_MIRROR``.
 
     Returns
     -------
@@ -137,7 +147,8 @@ def load_japanese_vowels(path=None) -> JapaneseVowels:
     FileFormatError
         A file is missing or does not have the expected utterance counts.
     """
-    root = find_dataset("japanese_vowels", path, source=_JV_SOURCE)
+    root = ensure("japanese_vowels", path, source=_JV_SOURCE,
+                  download_if_missing=download_if_missing)
     X_train = _read_ae(root / "ae.train")
     X_test = _read_ae(root / "ae.test")
     blocks_train = (30,) * 9

@@ -1,6 +1,7 @@
 """Text data sets with topic labels: BBC News, Reuters-21578 and AG News (test split).
 
-Read in place from the data home (``$VQTOOLKIT_DATA`` or ``../shared/data``):
+Read in place from the data home (``$VQTOOLKIT_DATA``, ``../shared/data`` or the
+user cache folder; fetched there first when missing):
 
 - ``bbc/<class>/<n>.txt``: one article per file; ``sport/199.txt`` is latin-1
   (the fallback is reported with an :class:`EncodingFallbackWarning`).
@@ -22,7 +23,7 @@ import numpy as np
 
 from ..errors import FileFormatError, ParameterError
 from ..features.text import Corpus, read_folder, read_text_file
-from ._home import find_dataset
+from ._fetch import ensure
 
 __all__ = ["load_bbc", "load_reuters", "load_ag_news", "clean_ag_text"]
 
@@ -31,25 +32,30 @@ _REUTERS_SOURCE = "https://archive.ics.uci.edu/dataset/137/reuters+21578+text+ca
 _AG_SOURCE = "https://github.com/mhjabreel/CharCnn_Keras/tree/master/data/ag_news_csv (test.csv)"
 
 
-def load_bbc(path=None) -> Corpus:
+def load_bbc(path=None, *, download_if_missing: bool = True) -> Corpus:
     """BBC News: 2,225 articles in 5 classes (business, entertainment, politics, sport, tech).
 
     Parameters
     ----------
     path : str or path-like, optional
         The folder holding one sub-folder per class; default ``bbc`` in the data home.
+    download_if_missing : bool
+        When the data set is in no data home (and ``path`` is not given), fetch
+        it first with :func:`vqtoolkit.datasets.fetch` (into ``$VQTOOLKIT_DATA``
+        or the user cache folder). Offline, the error is one line naming the URL
+        and ``VQTOOLKIT_DATA_MIRROR``.
 
     Returns
     -------
     Corpus
         Sorted by file path; ids are the file paths.
     """
-    root = find_dataset("bbc", path, source=_BBC_SOURCE)
+    root = ensure("bbc", path, source=_BBC_SOURCE, download_if_missing=download_if_missing)
     return read_folder(root, extensions=(".txt",))
 
 
 def load_reuters(path=None, *, split="all", single_label=False, n_topics=None,
-                 require_body=True) -> Corpus:
+                 require_body=True, download_if_missing: bool = True) -> Corpus:
     """Reuters-21578 newswire (title + body of every ``<REUTERS>`` entry).
 
     Parameters
@@ -67,6 +73,11 @@ def load_reuters(path=None, *, split="all", single_label=False, n_topics=None,
         usual "R8" subset with ``single_label=True``).
     require_body : bool
         Drop documents without a ``<BODY>``.
+    download_if_missing : bool
+        When the data set is in no data home (and ``path`` is not given), fetch
+        it first with :func:`vqtoolkit.datasets.fetch` (into ``$VQTOOLKIT_DATA``
+        or the user cache folder). Offline, the error is one line naming the URL
+        and ``VQTOOLKIT_DATA_MIRROR``.
 
     Returns
     -------
@@ -75,7 +86,7 @@ def load_reuters(path=None, *, split="all", single_label=False, n_topics=None,
     """
     if split not in ("all", "train", "test", "modapte"):
         raise ParameterError(f"split={split!r} must be 'all', 'train', 'test' or 'modapte'")
-    root = find_dataset("reuters21578", path, source=_REUTERS_SOURCE)
+    root = ensure("reuters21578", path, source=_REUTERS_SOURCE, download_if_missing=download_if_missing)
     files = sorted(root.glob("reut2-*.sgm"))
     if not files:
         raise FileFormatError(f"{root}: no reut2-*.sgm files; get them from {_REUTERS_SOURCE}")
@@ -114,13 +125,18 @@ def load_reuters(path=None, *, split="all", single_label=False, n_topics=None,
     )
 
 
-def load_ag_news(path=None) -> Corpus:
+def load_ag_news(path=None, *, download_if_missing: bool = True) -> Corpus:
     """AG News test split: 7,600 titles + descriptions, 1,900 per class.
 
     Parameters
     ----------
     path : str or path-like, optional
         Folder holding ``test.csv`` and ``classes.txt``; default ``ag_news`` in the data home.
+    download_if_missing : bool
+        When the data set is in no data home (and ``path`` is not given), fetch
+        it first with :func:`vqtoolkit.datasets.fetch` (into ``$VQTOOLKIT_DATA``
+        or the user cache folder). Offline, the error is one line naming the URL
+        and ``VQTOOLKIT_DATA_MIRROR``.
 
     Returns
     -------
@@ -128,7 +144,7 @@ def load_ag_news(path=None) -> Corpus:
         Labels are the class names of ``classes.txt`` (World, Sports, Business,
         Sci/Tech); ids are row numbers; text is ``title + ". " + description``, cleaned.
     """
-    root = find_dataset("ag_news", path, source=_AG_SOURCE)
+    root = ensure("ag_news", path, source=_AG_SOURCE, download_if_missing=download_if_missing)
     names_file = root / "classes.txt"
     names = (read_text_file(names_file)[0].split() if names_file.exists()
              else ["World", "Sports", "Business", "Sci/Tech"])
