@@ -28,9 +28,7 @@ whatever space the clustering ran in). Clusters are numbered by decreasing size.
 from __future__ import annotations
 
 import copy
-import json
 import numbers
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +36,8 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.preprocessing import normalize
 
 from . import kernels
+from ._doc_report import ClusterSummary, DocumentReport, assignments_csv
+from ._progress import DEPRECATED, estimator_verbose, progress_bar, show_progress
 from ._validation import check_fitted, check_positive_int, check_random_state
 from .codebook import Codebook
 from .errors import FileFormatError, ParameterError
@@ -46,89 +46,6 @@ from .features.text import TfidfExtractor, read_corpus
 __all__ = ["DocumentClusterer", "ClusterSummary", "DocumentReport", "lsa_seed", "INIT_METHODS"]
 
 INIT_METHODS = ("lsa", "k-means++")
-
-
-@dataclass(frozen=True)
-class ClusterSummary:
-    """One cluster of a :class:`DocumentReport`.
-
-    Attributes
-    ----------
-    cluster : int
-    size : int
-    top_terms : tuple of (str, float)
-        Terms with the largest mean TF-IDF weight in the cluster.
-    representatives : tuple of str
-        Ids of the documents closest to the codeword.
-    """
-
-    cluster: int
-    size: int
-    top_terms: tuple
-    representatives: tuple
-
-
-@dataclass(frozen=True)
-class DocumentReport:
-    """What :meth:`DocumentClusterer.report` returns; write it with :meth:`save`.
-
-    Attributes
-    ----------
-    n_documents, n_clusters, n_terms : int
-    distortion : float
-    settings : dict
-        Clusterer and feature settings.
-    clusters : tuple of ClusterSummary
-    scores : dict or None
-        ``nmi``, ``ari``, ``v_measure`` against given labels.
-    """
-
-    n_documents: int
-    n_clusters: int
-    n_terms: int
-    distortion: float
-    settings: dict
-    clusters: tuple
-    scores: dict | None = None
-
-    def to_dict(self) -> dict:
-        """Plain JSON-ready dictionary."""
-        out = asdict(self)
-        out["clusters"] = [
-            {**asdict(c), "top_terms": [[t, round(float(w), 6)] for t, w in c.top_terms],
-             "representatives": list(c.representatives)}
-            for c in self.clusters
-        ]
-        return out
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, default=_json_default)
-
-    def to_markdown(self) -> str:
-        lines = [
-            "# Document clusters", "",
-            f"{self.n_documents} documents, {self.n_clusters} clusters, {self.n_terms} terms, "
-            f"distortion {self.distortion:.4f}.", "",
-        ]
-        if self.scores:
-            lines += ["| score | value |", "|---|---|"]
-            lines += [f"| {k} | {v:.4f} |" for k, v in self.scores.items()] + [""]
-        lines += ["| cluster | size | top terms | representatives |", "|---|---|---|---|"]
-        for c in self.clusters:
-            terms = ", ".join(t for t, _ in c.top_terms)
-            reps = ", ".join(f"`{r}`" for r in c.representatives)
-            lines.append(f"| {c.cluster} | {c.size} | {terms} | {reps} |")
-        return "\n".join(lines) + "\n"
-
-    def save(self, folder) -> tuple[Path, Path]:
-        """Write ``report.json`` and ``report.md`` into ``folder`` (created if needed)."""
-        from .io import atomic_write
-
-        folder = Path(folder)
-        paths = (folder / "report.json", folder / "report.md")
-        atomic_write(paths[0], lambda fh: fh.write(self.to_json().encode()))
-        atomic_write(paths[1], lambda fh: fh.write(self.to_markdown().encode()))
-        return paths
 
 
 def lsa_seed(X, n_clusters, *, n_components=50, n_init=10, random_state=None, n_threads=None,
@@ -149,8 +66,9 @@ def lsa_seed(X, n_clusters, *, n_components=50, n_init=10, random_state=None, n_
     n_init : int
     random_state : None, int or RandomState
     n_threads : int, optional
-    progress : bool
-        Progress bar over the restarts (stderr).
+    progress : bool or None, default=False
+        Progress bar over the restarts on stderr (``None``: only when stderr is
+        a terminal; see :mod:`vqtoolkit._progress`).
 
     Returns
     -------
@@ -166,7 +84,8 @@ def lsa_seed(X, n_clusters, *, n_components=50, n_init=10, random_state=None, n_
     else:  # tiny corpus: cluster the rows themselves
         Z = X
     best = None
-    for seed in _progress(rng.randint(np.iinfo(np.int32).max, size=n_init), progress, "seeding"):
+    seeds = rng.randint(np.iinfo(np.int32).max, size=n_init)
+    for seed in progress_bar(seeds, desc="seeding", unit="run", verbose=progress):
         cb = Codebook(n_clusters, metric="cosine", n_threads=n_threads,
                       random_state=int(seed)).fit(Z)
         if best is None or cb.distortion_ < best.distortion_:
@@ -200,8 +119,11 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
     tol : float, default=1e-4
     n_threads : int, optional
     random_state : None, int or RandomState, default=0
-    progress : bool, default=False
-        Progress bar on stderr (restarts) and stage messages.
+    verbose : bool or None, default=False
+        Stage messages and a progress bar over the restarts, on stderr;
+        ``None`` shows them only when stderr is a terminal.
+    progress : bool
+        Deprecated alias of ``verbose`` (FutureWarning); removed in the next release.
 
     Attributes
     ----------
@@ -224,7 +146,7 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
 
     def __init__(self, n_clusters=8, *, features=None, lsa_components=None, init="lsa",
                  n_init=10, seed_components=50, max_iter=100, tol=1e-4, n_threads=None,
-                 random_state=0, progress=False):
+                 random_state=0, verbose=False, progress=DEPRECATED):
         self.n_clusters = n_clusters
         self.features = features
         self.lsa_components = lsa_components
@@ -235,6 +157,7 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
         self.tol = tol
         self.n_threads = n_threads
         self.random_state = random_state
+        self.verbose = verbose
         self.progress = progress
 
     # ------------------------------------------------------------------ fitting
@@ -261,7 +184,7 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
             raise ParameterError(
                 f"n_clusters={k} is larger than the number of documents ({len(corpus)})"
             )
-        say = _stage_printer(self.progress)
+        say = _stage_printer(estimator_verbose(self))
         features = self._features()
         say(f"vectorising {len(corpus)} documents")
         X = features.fit_tfidf(corpus.texts)
@@ -345,14 +268,17 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
         order = np.lexsort((idx, -self.similarity_[idx]))[:n]
         return self.ids_[idx[order]]
 
-    def report(self, *, n_terms=10, n_representatives=3, labels=None) -> DocumentReport:
-        """Summary of every cluster (size, top terms, representatives), optionally scored.
+    def report(self, *, n_terms=10, n_representatives=3, labels=None,
+               members=True) -> DocumentReport:
+        """Summary of every cluster (size, top terms, representatives, members), optionally scored.
 
         Parameters
         ----------
         n_terms, n_representatives : int
         labels : array-like of shape (n_documents,), optional
             True classes of the training documents; adds NMI, adjusted Rand and V-measure.
+        members : bool, default=True
+            List the ids of every cluster's documents (:meth:`members`).
 
         Returns
         -------
@@ -363,19 +289,34 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
         clusters = tuple(
             ClusterSummary(j, int(self.cluster_sizes_[j]), tuple(terms[j]),
                            tuple(str(i) for i in self.representatives(j, n_representatives))
-                           if self.cluster_sizes_[j] else ())
+                           if self.cluster_sizes_[j] else (),
+                           tuple(str(i) for i in self.members(j)) if members else ())
             for j in range(self.n_clusters)
         )
         scores = None
         if labels is not None:
             scores = clustering_scores(labels, self.labels_)
-        settings = {**_jsonable(self.get_params(deep=False)),
+        settings = {**_jsonable(self._params()),
                     "features": self.features_.to_state()[0]["params"]}
         return DocumentReport(int(self.labels_.size), int(self.n_clusters),
                               int(self.feature_names_.size), float(self.distortion_), settings,
                               clusters, scores)
 
     # -------------------------------------------------------------------- files
+
+    def write_assignments(self, path):
+        """Write ``id,cluster,similarity`` for every training document (CSV with a header).
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        from .io import atomic_write
+
+        check_fitted(self, "labels_")
+        text = assignments_csv(self.ids_, self.labels_, self.similarity_)
+        atomic_write(Path(path), lambda fh: fh.write(text.encode()))
+        return Path(path)
 
     def save(self, path):
         """Write the fitted clusterer (features, vocabulary, idf, codebook) to ``.npz``.
@@ -398,7 +339,7 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
         cmeta["shift"] = "shift" in carrays
         meta = {
             "kind": "document_clusterer",
-            "params": _jsonable(self.get_params(deep=False)),
+            "params": _jsonable(self._params()),
             "features": fmeta,
             "codebook": cmeta,
         }
@@ -416,6 +357,7 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
         try:
             params = dict(meta["params"])
             params.pop("features", None)
+            params.pop("progress", None)  # files written before verbose replaced it
             self = cls(**params)
             sub = {k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("features.")}
             self.features_ = TfidfExtractor.from_state(meta["features"], sub)
@@ -440,6 +382,12 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
 
     # ----------------------------------------------------------------- internals
 
+    def _params(self):
+        """``get_params(deep=False)`` without the deprecated ``progress`` alias."""
+        params = self.get_params(deep=False)
+        params.pop("progress", None)
+        return params
+
     def _check_params(self):
         check_positive_int(self.n_clusters, "n_clusters")
         check_positive_int(self.n_init, "n_init")
@@ -463,23 +411,24 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
     def _cluster(self, Xs, X, k):
         rng = check_random_state(self.random_state)
         common = dict(max_iter=self.max_iter, tol=self.tol, n_threads=self.n_threads)
-        say = _stage_printer(self.progress)
+        verbose = estimator_verbose(self)
+        say = _stage_printer(verbose)
         if self.lsa_components is not None:  # plain k-means on LSA rows, restarts
             return self._restarts(lambda seed: Codebook(k, metric="euclidean", random_state=seed,
-                                                        **common).fit(Xs), rng)
+                                                        **common).fit(Xs), rng, verbose)
         if self.init == "k-means++":
             return self._restarts(lambda seed: Codebook(k, metric="cosine", random_state=seed,
-                                                        **common).fit(Xs), rng)
+                                                        **common).fit(Xs), rng, verbose)
         say(f"seeding: spherical k-means x {self.n_init} in {self.seed_components} LSA dimensions")
         C0 = lsa_seed(Xs, k, n_components=self.seed_components, n_init=self.n_init,
-                      random_state=rng, n_threads=self.n_threads, progress=self.progress)
+                      random_state=rng, n_threads=self.n_threads, progress=verbose)
         say("spherical k-means on the sparse TF-IDF rows")
         return Codebook(k, metric="cosine", init=C0, random_state=rng, **common).fit(Xs)
 
-    def _restarts(self, run, rng):
+    def _restarts(self, run, rng, verbose):
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_init)
         best = None
-        for seed in _progress(seeds, self.progress, "restarts"):
+        for seed in progress_bar(seeds, desc="restarts", unit="run", verbose=verbose):
             cb = run(int(seed))
             if best is None or cb.distortion_ < best.distortion_:
                 best = cb
@@ -527,16 +476,10 @@ def clustering_scores(labels_true, labels_pred) -> dict:
             "v_measure": float(metrics.v_measure_score(t, p))}
 
 
-def _progress(items, enabled, desc):
-    if not enabled:
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc=desc, leave=False)
-
-
-def _stage_printer(enabled):
+def _stage_printer(verbose):
     import sys
+
+    enabled = show_progress(verbose)
 
     def say(msg):
         if enabled:
@@ -563,11 +506,3 @@ def _jsonable(params):
             value = list(value)
         out[key] = value
     return out
-
-
-def _json_default(obj):
-    if isinstance(obj, (np.integer, np.floating)):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)
