@@ -88,9 +88,10 @@ def load_clustering(name, *, battery=None, path=None, download_if_missing: bool 
             break
         fetch_missing(f"clustering/{known[0]}")
     looked = [str(f / f"{name}.data.gz") for b in batteries for f in _folders(f"clustering/{b}", path)]
+    hint = f". To download it: vqtoolkit fetch clustering/{known[0]}" if known else ""
     raise DataNotFoundError(
         f"clustering set {name!r} not found; looked in: {'; '.join(looked)}. "
-        f"It can be obtained from {_SOURCE}"
+        f"It can be obtained from {_SOURCE}{hint}"
     )
 
 
@@ -110,7 +111,8 @@ def load_s_set_codebook(name, *, path=None, download_if_missing: bool = True) ->
     if f is None:
         looked = ", ".join(str(d / fname) for d in _folders("clustering/s-sets", path))
         raise DataNotFoundError(f"reference codebook {fname} not found; looked in: {looked}. "
-                                "It can be obtained from http://cs.uef.fi/sipu/datasets/")
+                                "It can be obtained from http://cs.uef.fi/sipu/datasets/. "
+                                "To download it: vqtoolkit fetch clustering/s-sets")
     return _read(f, float, delimiter=",")
 
 
