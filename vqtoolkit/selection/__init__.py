@@ -32,12 +32,14 @@ and the merge, splitting every rejected cluster at once (the papers' way,
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from .._progress import progress_bar
 from .._validation import check_positive_int, check_random_state, check_X
 from ..backends import InMemoryRows
 from ..errors import ParameterError
@@ -133,6 +135,30 @@ class SelectionResult:
         lines.append(f"method={self.method}: k = {self.k}")
         return "\n".join(lines)
 
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dictionary (NaN becomes ``None``).
+
+        Keys: ``k``, ``method``, ``criterion``, ``codewords`` (k lists of
+        n_features numbers, original units), then for the curves ``curve``: a
+        list of ``{"k", "score"}`` (plus ``"s_k"`` for the gap statistic), one
+        per ``k`` tried; for G-means / X-means ``rounds``: a list of ``{"k",
+        "score"}`` (``k`` after each round, ``score`` as ``criterion`` says)
+        and ``history``: every split test (:class:`SplitRecord` fields).
+        """
+        out = {"k": int(self.k), "method": self.method, "criterion": self.criterion,
+               "codewords": np.asarray(self.codewords, dtype=np.float64).tolist()}
+        points = [{"k": int(k), "score": _number(s)} for k, s in zip(self.k_values, self.scores)]
+        if self.errors is not None:
+            for point, e in zip(points, self.errors):
+                point["s_k"] = _number(e)
+        if self.method in ("gmeans", "xmeans"):
+            out["rounds"] = points
+            out["history"] = [{key: _plain(v) for key, v in dataclasses.asdict(r).items()}
+                              for r in self.history]
+        else:
+            out["curve"] = points
+        return out
+
 
 def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip", dip_alpha=0.05,
              max_splits="auto", sample_size=2000, n_refs=10, whiten=None, n_threads=None,
@@ -170,8 +196,11 @@ def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip
         Whitening applied before choosing (and kept in the codebook).
     n_threads : int, optional
     random_state : None, int or RandomState
-    progress : bool
-        Progress bar on stderr.
+    progress : bool or None, default=False
+        Progress bar on stderr, advancing by one per ``k`` fitted (curves; the
+        gap statistic also counts its reference sets) or per codeword added
+        (G-means / X-means). ``None`` shows it only when stderr is a
+        terminal; see :mod:`vqtoolkit._progress`.
 
     Returns
     -------
@@ -187,16 +216,22 @@ def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip
     ks = _k_values(k_range, method, n)
     space = TrainingSpace(resolve_whitener(whiten), EuclideanSpace())
     Xw = prepare_space(rows, space)  # the whitened rows (centred if float32 far from 0)
-    bar = tqdm(disable=not progress, desc=f"choose_k({method})", unit="step", leave=False)
+    splitting = method in ("gmeans", "xmeans")
+    if splitting:  # counts codewords: starts at k_min, one more per split
+        bar = progress_bar(desc=f"choose_k({method})", unit=" codewords", initial=int(ks[0]),
+                           verbose=progress)
+    else:  # counts fits: one per k, and one per reference set of the gap statistic
+        bar = progress_bar(desc=f"choose_k({method})", unit=" fits", verbose=progress,
+                           total=int(ks.size) + (n_refs if method == "gap" and _is_int(n_refs) else 0))
     tick = bar.update
     try:
-        if method in ("gmeans", "xmeans"):
+        if splitting:
             if method == "gmeans":
                 _check_split_test(split_test)
             auto = None if method == "gmeans" and split_test == "ad+dip" else 1
             kwargs = dict(k_min=int(ks[0]), k_max=int(ks[-1]), rng=rng, n_threads=n_threads,
                           max_splits=_check_max_splits(max_splits, auto),
-                          progress=lambda k: tick(1))
+                          progress=lambda k: tick(k - bar.n))
             if method == "gmeans":
                 _check_alpha(alpha)
                 _check_alpha(dip_alpha, "dip_alpha")
@@ -289,6 +324,23 @@ def _k_values(k_range, method, n):
                 f"k_range={k_range!r} must lie in [1, {n}] (X has {n} rows)"
             )
     return ks.astype(np.int64)
+
+
+def _number(value):
+    """A float for JSON: NaN and infinities become None."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _plain(value):
+    """bool, int or float (NaN: None) from a NumPy or Python scalar."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return int(value) if isinstance(value, numbers.Integral) else _number(value)
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _check_alpha(alpha, name="alpha"):
