@@ -18,9 +18,9 @@ def run(*, out, seed=0):
         print(f"data: {data.path}")
     except DataNotFoundError as exc:
         print(f"S1 not found ({exc})")
-        print("running on a generated Gaussian mixture of 15 clusters instead")
+        print("running on a generated Gaussian mixture of 15 well separated clusters instead")
         rng = np.random.default_rng(seed)
-        reference = rng.uniform(0, 1e6, size=(15, 2))
+        reference = grid_centers(rng, 3, 5, spacing=1.8e5)  # centres >= 4 sd apart, as in S1
         X = np.vstack([rng.normal(c, 3e4, size=(300, 2)) for c in reference])
     cb = vqtoolkit.Codebook(15, n_init=10, random_state=seed).fit(X)
     ref_distortion = vqtoolkit.quantize(X, reference).distortion
@@ -32,3 +32,9 @@ def run(*, out, seed=0):
     path = cb.save(out / "s1_codebook.npz")
     print(f"codebook written to {path}")
     return cb
+
+
+def grid_centers(rng, rows, cols, *, spacing):
+    """``rows * cols`` centres on a grid, each moved by up to a sixth of the spacing."""
+    grid = np.array([(i, j) for i in range(rows) for j in range(cols)], float) * spacing + spacing
+    return grid + rng.uniform(-spacing / 6, spacing / 6, size=grid.shape)

@@ -50,7 +50,7 @@ def run(*, out, seed=0):
                                ("digit", fs_dig, "digit", k_dig)):
         y = fs.labels(label)
         utts = fs.utterances()
-        m = Matcher(k, features=fs.extractor, random_state=seed, progress=True)
+        m = Matcher(k, features=fs.extractor, random_state=seed, verbose=True)
         m.fit([u for u, t in zip(utts, test) if not t], y[~test])
         scores = m.score([u for u, t in zip(utts, test) if t])
         pred = scores.predict()

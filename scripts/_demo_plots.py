@@ -45,10 +45,11 @@ def scatter(out, seed):
         X, k, name = data.X, data.n_clusters, "A3"
         print(f"data: {data.path}")
     except DataNotFoundError as exc:
-        print(f"A3 not found ({exc}); using a generated mixture of 50 clusters")
+        print(f"A3 not found ({exc}); using a generated mixture of 50 well separated clusters")
         rng = np.random.default_rng(seed)
-        centers = rng.uniform(0, 1e5, size=(50, 2))
-        X, k, name = np.vstack([rng.normal(c, 2e3, size=(150, 2)) for c in centers]), 50, "generated"
+        grid = np.array([(i, j) for i in range(5) for j in range(10)], float) * 1e4 + 1e4
+        centers = grid + rng.uniform(-1.5e3, 1.5e3, size=grid.shape)  # >= 5 sd apart, as in A3
+        X, k, name = np.vstack([rng.normal(c, 1.2e3, size=(150, 2)) for c in centers]), 50, "generated"
     # k is not given: G-means chooses it (the truth is 50)
     choice = vqtoolkit.choose_k(X, method="gmeans", random_state=seed)
     cb = vqtoolkit.Codebook(choice.k, init=choice.codewords, random_state=seed).fit(X)

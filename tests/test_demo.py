@@ -71,3 +71,38 @@ def test_matching_demo_runs_on_synthetic_vowels_without_fsdd(no_data, tmp_path, 
     pred = m.predict(test)
     truth = np.array([f.stem.split("_")[0] for f, t in zip(files, takes) if t < 2])
     assert np.mean(pred == truth) == pytest.approx(by_task["digit"][4])
+
+
+def test_generated_stand_ins_show_what_the_real_data_shows(no_data, tmp_path, capsys):
+    # S1's stand-in: every cluster found (centroid index 0), as on S1 itself
+    cb = _load("_demo_codebook").run(out=tmp_path, seed=0)
+    text = capsys.readouterr().out
+    assert "S1 not found" in text and "centroid index against the reference: 0 " in text
+    assert cb.codebook_.shape == (15, 2)
+    # A3's stand-in: G-means finds the 50 generated clusters
+    _load("_demo_plots").scatter(tmp_path, 0)
+    text = capsys.readouterr().out
+    assert "A3 not found" in text and "G-means chose k = 50 (truth 50)" in text
+
+
+def test_demo_fetches_from_a_mirror_or_falls_back_quickly(data_dir, no_data, tmp_path, monkeypatch,
+                                                          capsys):
+    import time
+
+    demo = _load("demo")
+    monkeypatch.setenv("VQTOOLKIT_DATA_MIRROR", "http://127.0.0.1:9")  # nothing listens on port 9
+    t0 = time.perf_counter()
+    assert demo.fetch_missing() == []
+    assert time.perf_counter() - t0 < demo.PROBE_TIMEOUT + 5
+    text = capsys.readouterr().out
+    assert "could not fetch clustering" in text and "generated data" in text
+    assert list(no_data.iterdir()) == []  # nothing half-written
+
+    monkeypatch.setenv("VQTOOLKIT_DATA_MIRROR", data_dir.as_uri())  # the data folder as a mirror
+    assert demo.fetch_missing(["clustering"]) == ["clustering"]
+    assert "fetched clustering: 67 files" in capsys.readouterr().out
+    assert demo.fetch_missing(["clustering"]) == []  # present now: nothing to do
+    cb = _load("_demo_codebook").run(out=tmp_path, seed=0)  # on the real S1, fetched
+    text = capsys.readouterr().out
+    assert f"data: {no_data / 'clustering' / 'sipu' / 's1.data.gz'}" in text
+    assert "centroid index against the reference: 0 " in text and cb.codebook_.shape == (15, 2)
