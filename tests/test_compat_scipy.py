@@ -1,5 +1,6 @@
 """vqtoolkit.compat.scipy against scipy.cluster.vq (the oracle) on S1 and on random data."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -33,6 +34,25 @@ def _quiet(fn, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # scipy must meet no empty cluster for the comparison
         return fn(*args, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["whiten", "vq", "kmeans", "kmeans2"])
+def test_signatures_are_scipys(name):
+    assert inspect.signature(getattr(vt, name)) == inspect.signature(getattr(sp_vq, name))
+
+
+def test_no_seed_uses_numpys_global_random_state_as_scipy():
+    X = np.random.default_rng(17).normal(size=(500, 3))
+    saved = np.random.get_state()  # noqa: NPY002 - the legacy global state is what is tested
+    try:
+        np.random.seed(21)  # noqa: NPY002 - the legacy global state is what is tested
+        C, lab = vt.kmeans2(X, 5, minit="points")
+        np.random.seed(21)  # noqa: NPY002 - the legacy global state is what is tested
+        C_ref, lab_ref = _quiet(sp_vq.kmeans2, X, 5, minit="points")
+    finally:
+        np.random.set_state(saved)  # noqa: NPY002 - the legacy global state is what is tested
+    np.testing.assert_allclose(C, C_ref, rtol=1e-10)
+    np.testing.assert_array_equal(lab, lab_ref)
 
 
 # ---------------------------------------------------------------------- vq
