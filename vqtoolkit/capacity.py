@@ -49,6 +49,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
 from . import kernels
 from ._feature_names import CodewordFeaturesOutMixin, check_input, record_feature_names
+from ._progress import show_progress
 from ._validation import (
     check_fitted,
     check_positive_int,
@@ -184,8 +185,9 @@ class CapacitatedCodebook(CodewordFeaturesOutMixin, ClusterMixin, TransformerMix
     time_limit : float, optional
         Seconds allowed to each full MILP (unequal demands, rarely needed).
     random_state : None, int or RandomState
-    verbose : bool, default=False
-        Print the distortion of every alternation to stderr.
+    verbose : bool or None, default=False
+        Print the distortion of every alternation to stderr (``None``: only if stderr is a
+        terminal).
 
     Attributes
     ----------
@@ -307,7 +309,7 @@ class CapacitatedCodebook(CodewordFeaturesOutMixin, ClusterMixin, TransformerMix
         return np.sqrt(kernels.pairwise_sq_distances(X, self.codebook_.astype(X.dtype)))
 
     def _say(self, it, J, method, gap):
-        if self.verbose:
+        if show_progress(self.verbose):
             print(f"iteration {it}: distortion {J:.6g} ({method}, gap {gap:.2g})", file=sys.stderr)
 
     @property

@@ -42,7 +42,7 @@ from .fitting import (
     canonical_order,
     fit_rows,
     minibatch_rows,
-    print_progress,
+    pass_printer,
     seed_first_batch,
 )
 from .io import json_params
@@ -97,8 +97,8 @@ class Codebook(CodewordFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEst
     n_threads : int, optional
         Threads for the kernels; results do not depend on it.
     random_state : None, int or RandomState
-    verbose : bool, default=False
-        Print the distortion of each iteration to stderr.
+    verbose : bool or None, default=False
+        Print the distortion of each iteration to stderr (``None``: only if stderr is a terminal).
 
     Attributes
     ----------
@@ -168,7 +168,7 @@ class Codebook(CodewordFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEst
         settings = FitSettings(
             n_codewords=n_codewords, init=init, n_init=n_init, max_iter=self.max_iter,
             tol=self.tol, empty=self.empty, algorithm=self.algorithm,
-            progress=print_progress if self.verbose else None)
+            progress=pass_printer(self.verbose))
         space = TrainingSpace.resolve(self.whiten, self.metric)
         fitted = fit_rows(rows, space, settings, check_random_state(self.random_state))
         self._set_fitted(fitted, rows.dtype)

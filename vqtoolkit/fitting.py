@@ -25,7 +25,7 @@ from .seeding import kmeans_plusplus
 from .spaces import TrainingSpace
 
 __all__ = ["FitSettings", "FittedCodebook", "fit_rows", "minibatch_rows", "prepare_space",
-           "seed_first_batch", "canonical_order", "print_progress"]
+           "seed_first_batch", "canonical_order", "print_progress", "pass_printer"]
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,17 @@ def seed_first_batch(init, k, space, rng):
         local, _ = trows.seeding_rows(rng)
         return space.metric.project(np.asarray(_kmeans_plusplus(local, k, rng), dtype=np.float64))
     return seed
+
+
+def pass_printer(verbose):
+    """The ``progress`` callback for an estimator's ``verbose``: :func:`print_progress` or None.
+
+    ``verbose=None`` prints only when stderr is a terminal (the rule of
+    :mod:`vqtoolkit._progress`); true always; false never.
+    """
+    from ._progress import show_progress
+
+    return print_progress if show_progress(verbose) else None
 
 
 def print_progress(iteration, distortion):
