@@ -228,7 +228,8 @@ def run(args) -> int:
     path = matcher.save(args.output)
     print(f"vqtoolkit: wrote {path}: {matcher.classes_.size} classes x {args.n_codewords} "
           f"codewords, {matcher.n_features_in_} features, {len(utts)} utterances"
-          + (f"; {len(failed)} inputs skipped" if failed else ""), file=sys.stderr)
+          + (f"; {len(failed)} of {len(utts) + len(failed)} inputs skipped" if failed else ""),
+          file=sys.stderr)
     if args.format == "json":
         doc = {"output": str(path), "classes": [str(c) for c in matcher.classes_],
                "n_codewords": args.n_codewords, "n_features": int(matcher.n_features_in_),
