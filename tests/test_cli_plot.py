@@ -35,6 +35,22 @@ def test_plot_codebook_svg(saved):
     assert out.read_text().lstrip().startswith("<?xml")
 
 
+@pytest.mark.parametrize("kind, features", [("codebook", None), ("clusters", "X.npy")])
+def test_plot_pdf(saved, kind, features, capsys):
+    out = saved / f"{kind}.pdf"
+    args = ["plot", str(saved / "cb.npz"), *([str(saved / features)] if features else []), "-o", str(out)]
+    assert main([*args, "--kind", kind]) == 0
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert f"wrote {out} ({kind}" in capsys.readouterr().err
+
+
+def test_plot_help_names_the_formats(capsys):
+    with pytest.raises(SystemExit):
+        main(["plot", "--help"])
+    text = capsys.readouterr().out
+    assert ".png, .pdf, .svg" in text and "every format matplotlib writes" in text
+
+
 def test_plot_sequence_from_featureset(saved):
     from vqtoolkit.features.featureset import FeatureSet, Utterance
 
@@ -49,8 +65,14 @@ def test_plot_sequence_from_featureset(saved):
 
 def test_plot_errors_are_one_line_exit_2(saved, capsys):
     cb = str(saved / "cb.npz")
-    assert main(["plot", cb, str(saved / "X.npy"), "-o", str(saved / "x.jpg")]) == 2
-    assert "can save ('.png', '.svg'), not '.jpg'" in capsys.readouterr().err
+    assert main(["plot", cb, str(saved / "X.npy"), "-o", str(saved / "x.docx")]) == 2
+    err = capsys.readouterr().err
+    expected = f"-o {saved / 'x.docx'}: cannot save a picture as '.docx'; the suffix picks the format, one of"
+    assert expected in err
+    assert ".pdf, .pgf, .png" in err and err.count("\n") == 1
+    # the suffix is checked before any work: a missing model is not even opened
+    assert main(["plot", str(saved / "nothing.npz"), "-o", str(saved / "x.doc")]) == 2
+    assert "cannot save a picture as '.doc'" in capsys.readouterr().err
     assert main(["plot", cb, str(saved / "missing.npy"), "-o", str(saved / "x.png")]) == 2
     assert "missing.npy: no such file" in capsys.readouterr().err
     assert main(["plot", cb, str(saved / "X.npy"), "--kind", "sequence", "-o", str(saved / "x.png")]) == 2

@@ -180,8 +180,11 @@ def test_plot_clusters_errors():
         vp.plot_clusters(X, np.zeros(10, int), dims=4)
     with pytest.raises(ParameterError, match="a 3-D plot needs an axes made with projection='3d'"):
         vp.plot_clusters(X[:, :3], np.zeros(10, int), ax=vp._common.new_figure((3, 3)).add_subplot())
-    with pytest.raises(ParameterError, match=r"can save \('.png', '.svg'\), not '.jpg'"):
-        vp.plot_clusters(X, np.zeros(10, int), path="x.jpg")
+    with pytest.raises(ParameterError, match=r"path='x.docx': cannot save a picture as '.docx'; the suffix "
+                                             r"picks the format, one of .*\.pdf, .*\.png, .*\.svg"):
+        vp.plot_clusters(X, np.zeros(10, int), path="x.docx")
+    with pytest.raises(ParameterError, match="cannot save a picture as 'a file without suffix'"):
+        vp.plot_clusters(X, np.zeros(10, int), path="picture")
 
 
 # ---------------------------------------------------------------- codebooks
@@ -357,3 +360,172 @@ def test_plot_det_reads_evaluation_curves():
     conf = ev.confusion_matrix(["a", "b", "b"], ["a", "b", "a"])
     fig = vp.plot_confusion(conf)
     assert fig.axes[0].get_title() == "accuracy 0.667 (2 of 3)"
+
+
+# ---------------------------------------------------------------- file formats, ax= and fig=
+
+
+def _inputs():
+    rng = np.random.default_rng(11)
+    X = np.vstack([rng.normal(m, 0.3, size=(30, 2)) for m in (0, 3, 6)])
+    labels = np.repeat(np.arange(3), 30)
+    C = np.array([[0.0, 0.0], [3.0, 3.0], [6.0, 6.0]])
+    far, frr = _rates_from_scores(rng.normal(2, 1, 50), rng.normal(0, 1, 60))
+    img = rng.integers(0, 255, size=(20, 30, 3), dtype=np.uint8)
+    seg = np.zeros((20, 30), int)
+    seg[:, 15:] = 1
+    return SimpleNamespace(X=X, labels=labels, C=C, far=far, frr=frr, img=img, seg=seg,
+                           M=rng.normal(size=(40, 5)), codes=rng.integers(0, 3, size=40))
+
+
+# one call per single-axes picture: (function name, call taking ax= and path=)
+SINGLE_AXES = {
+    "plot_clusters": lambda d, **kw: vp.plot_clusters(d.X, d.labels, codebook=d.C, **kw),
+    "plot_codebook": lambda d, **kw: vp.plot_codebook(d.C, **kw),
+    "plot_k_selection": lambda d, **kw: vp.plot_k_selection([2, 3, 4], [3.0, 1.0, 0.9], chosen_k=3, **kw),
+    "plot_confusion": lambda d, **kw: vp.plot_confusion(np.array([[5, 1], [2, 4]]), **kw),
+    "plot_det": lambda d, **kw: vp.plot_det(d.far, d.frr, **kw),
+    "plot_roc": lambda d, **kw: vp.plot_roc(d.far, d.frr, **kw),
+    "plot_segmentation": lambda d, **kw: vp.plot_segmentation(d.img, d.seg, truth=1 - d.seg, **kw),
+}
+# several-axes pictures take fig= (an empty Figure or SubFigure)
+MULTI_AXES = {
+    "plot_code_sequence": lambda d, **kw: vp.plot_code_sequence(d.M, d.codes, **kw),
+    "plot_quantized_image": lambda d, **kw: vp.plot_quantized_image(
+        d.img, d.img // 128 * 128, codebook=[[0, 0, 0], [128, 128, 128]], **kw),
+}
+
+
+def test_every_plot_function_is_covered():
+    public = {name for name in vp.__all__ if name.startswith("plot_")}
+    assert public == set(SINGLE_AXES) | set(MULTI_AXES)
+
+
+def test_save_formats_are_matplotlibs():
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    assert set(vp.SAVE_FORMATS) == {f".{e}" for e in FigureCanvasBase.get_supported_filetypes()}
+    assert {".png", ".pdf", ".svg", ".eps", ".jpg", ".tif"} <= set(vp.SAVE_FORMATS)
+
+
+@pytest.mark.parametrize("name", sorted(SINGLE_AXES) + sorted(MULTI_AXES))
+def test_every_function_writes_pdf(name, tmp_path):
+    call = {**SINGLE_AXES, **MULTI_AXES}[name]
+    out = tmp_path / "deep" / f"{name}.PDF"  # suffixes are case-insensitive; folders are made
+    fig = call(_inputs(), path=out)
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert len(fig.axes) >= 1
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".eps", b"%!PS-Adobe"),
+                                           (".jpg", b"\xff\xd8\xff"), (".tif", b"II*\x00"),
+                                           (".svgz", b"\x1f\x8b")])
+def test_suffix_picks_the_format(suffix, magic, tmp_path):
+    out = tmp_path / f"codebook{suffix}"
+    vp.plot_codebook(np.eye(3), path=out)
+    assert out.read_bytes()[:len(magic)] == magic
+
+
+@pytest.fixture
+def count_figures(monkeypatch):
+    """Number of matplotlib Figures created since the fixture started."""
+    from matplotlib.figure import Figure
+
+    made = []
+    original = Figure.__init__
+
+    def init(self, *args, **kwargs):
+        made.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "__init__", init)
+    return made
+
+
+def _drawn(ax):
+    return len(ax.lines) + len(ax.images) + len(ax.collections) + len(ax.patches) + len(ax.texts)
+
+
+@pytest.mark.parametrize("name", sorted(SINGLE_AXES))
+def test_single_axes_functions_draw_into_the_given_ax(name, count_figures, tmp_path):
+    import matplotlib.pyplot as plt
+
+    d = _inputs()
+    fig, axes = plt.subplots(2, 2)  # a pyplot figure, as a user would make (Agg backend under tests)
+    try:
+        before = len(count_figures)
+        opened = plt.get_fignums()
+        out = SINGLE_AXES[name](d, ax=axes[0, 1], path=tmp_path / "grid.pdf")
+        assert len(count_figures) == before  # no new Figure
+        assert plt.get_fignums() == opened
+        assert out is fig
+        assert _drawn(axes[0, 1]) > 0
+        assert [_drawn(a) for a in (axes[0, 0], axes[1, 0], axes[1, 1])] == [0, 0, 0]
+        assert (tmp_path / "grid.pdf").read_bytes().startswith(b"%PDF")
+    finally:
+        plt.close(fig)
+
+
+def test_ax_drawings_match_the_new_figure_drawings():
+    """The axes given to ax= holds what the function's own figure holds (same data, same title)."""
+    d = _inputs()
+    for name, call in SINGLE_AXES.items():
+        own = call(d)
+        target = vp._common.new_figure((4, 4)).add_subplot()
+        call(d, ax=target)
+        own_ax = own.axes[1] if name == "plot_segmentation" else own.axes[0]  # the overlay panel
+        assert target.get_title() == own_ax.get_title(), name
+        for a, b in zip(own_ax.images, target.images):
+            np.testing.assert_array_equal(a.get_array(), b.get_array())
+        for a, b in zip(own_ax.lines, target.lines):
+            np.testing.assert_array_equal(a.get_xydata(), b.get_xydata())
+        assert _drawn(target) == _drawn(own_ax), name
+
+
+def test_plot_k_selection_one_axes_per_curve():
+    fig = vp._common.new_figure((6, 3))
+    axes = fig.subplots(1, 2)
+    ks = np.arange(2, 6)
+    out = vp.plot_k_selection(ks, {"distortion": 1.0 / ks, "BIC": (ks - 3.0) ** 2}, chosen_k=3, ax=axes)
+    assert out is fig and len(fig.axes) == 2
+    assert [a.get_ylabel() for a in axes] == ["distortion", "BIC"]
+    np.testing.assert_allclose(axes[1].lines[0].get_ydata(), (ks - 3.0) ** 2)
+    with pytest.raises(ParameterError, match=r"ax gives 1 axes for 2 curves \('distortion', 'BIC'\)"):
+        vp.plot_k_selection(ks, {"distortion": 1.0 / ks, "BIC": ks * 1.0}, ax=axes[0])
+
+
+def test_plot_segmentation_ax_is_the_overlay_with_accuracy():
+    d = _inputs()
+    truth = 1 - d.seg
+    truth[:2, :2] = 1
+    ax = vp._common.new_figure((4, 3)).add_subplot()
+    vp.plot_segmentation(d.img, d.seg, truth=truth, ax=ax)
+    assert ax.get_title() == f"2 segments, pixel accuracy {np.mean(1 - d.seg == truth):.3f}"
+    assert len(ax.images) == 1 and ax.images[0].get_array().shape == (20, 30, 3)
+    vp.plot_segmentation(d.img, d.seg, title="mine", ax=ax)
+    assert ax.get_title() == "mine"
+
+
+@pytest.mark.parametrize("name", sorted(MULTI_AXES))
+def test_multi_axes_functions_draw_into_a_subfigure(name, count_figures, tmp_path):
+    d = _inputs()
+    fig = vp._common.new_figure((12, 4))
+    left, right = fig.subfigures(1, 2)
+    n_made = len(count_figures)
+    out = MULTI_AXES[name](d, fig=right, path=tmp_path / "both.pdf")
+    assert len(count_figures) == n_made
+    assert out is right and len(right.axes) >= 2 and left.axes == []
+    assert all(a.get_figure(root=False) is right for a in right.axes)
+    assert (tmp_path / "both.pdf").read_bytes().startswith(b"%PDF")
+    own = MULTI_AXES[name](d)
+    assert len(own.axes) == len(right.axes)
+    with pytest.raises(ParameterError, match=f"{name}: fig= already holds {len(right.axes)} axes"):
+        MULTI_AXES[name](d, fig=right)
+    with pytest.raises(ParameterError, match="is not a matplotlib Figure or SubFigure"):
+        MULTI_AXES[name](d, fig=right.axes[0])
+
+
+def test_ax_must_be_an_axes():
+    with pytest.raises(ParameterError, match="ax='left' is not a matplotlib Axes"):
+        vp.plot_codebook(np.eye(2), ax="left")

@@ -10,7 +10,8 @@ KINDS = ("clusters", "codebook", "sequence")
 
 _HELP = """\
 Draw a saved codebook (or one class's codebook of a saved matcher) with a feature
-file, to a PNG or SVG file.
+file, to a picture file. The suffix of -o picks the format: .png, .pdf, .svg,
+.eps, .ps, .jpg, .tif, .webp ... (every format matplotlib writes).
 
 kinds:
   clusters   observations coloured by code, codewords marked (PCA, Isomap or
@@ -24,6 +25,7 @@ without a header row, optionally .gz-compressed (rows = observations).
 
 examples:
   vqtoolkit plot out/s1_codebook.npz features.npy -o clusters.png
+  vqtoolkit plot out/s1_codebook.npz -o codebook.pdf
   vqtoolkit plot speakers.npz fsdd.npz --class george --kind sequence --utterance 3 -o seq.svg
 """
 
@@ -39,7 +41,8 @@ def register(subparsers) -> None:
     p.add_argument("model", metavar="MODEL", help="codebook or matcher .npz written by save()")
     p.add_argument("features", metavar="FEATURES", nargs="?", default=None,
                    help="feature file (.npz FeatureSet, .npy, .csv, .tsv or .txt)")
-    p.add_argument("-o", "--output", required=True, help="picture to write (.png or .svg)")
+    p.add_argument("-o", "--output", required=True,
+                   help="picture to write; its suffix picks the format (.png, .pdf, .svg, ...)")
     p.add_argument("--kind", choices=KINDS, default=None,
                    help="what to draw (default: clusters with FEATURES, else codebook)")
     p.add_argument("--projection", choices=("pca", "isomap", "tsne", "none"), default="pca",
@@ -57,8 +60,10 @@ def run(args) -> int:
     from .. import plotting
     from ..errors import ParameterError
     from ..io import load
+    from ..plotting._common import check_save_path
     from ._arrays import read_features
 
+    check_save_path(args.output, label=f"-o {args.output}")  # before any work starts
     model = _codebook_of(load(args.model), args.class_name, args.model)
     kind = args.kind or ("clusters" if args.features else "codebook")
     if kind == "codebook":

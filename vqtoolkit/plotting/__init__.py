@@ -1,9 +1,21 @@
 """Pictures of clusters and codebooks (matplotlib; works without a display).
 
-Every function draws on a new :class:`matplotlib.figure.Figure` attached to
-the Agg canvas (no pyplot state, no GUI), returns it, and saves it when given
-``path=`` ending in ``.png`` or ``.svg``. Functions with one axes also accept
-``ax=`` to draw into an existing axes.
+Every function returns a :class:`matplotlib.figure.Figure` and saves it when
+given ``path=``; the suffix picks the format, any that matplotlib writes
+(``.png``, ``.pdf``, ``.svg``, ``.eps``, ``.jpg`` …: :data:`SAVE_FORMATS`).
+Without ``ax=`` / ``fig=`` the figure is new and attached to the Agg canvas
+(no pyplot state, no GUI).
+
+Where to draw:
+
+* one-axes pictures (:func:`plot_clusters`, :func:`plot_codebook`,
+  :func:`plot_confusion`, :func:`plot_det` / :func:`plot_roc`,
+  :func:`plot_k_selection` with one curve per given axes,
+  :func:`plot_segmentation` for the overlay alone) take ``ax=`` and return
+  ``ax.figure``;
+* several-axes pictures (:func:`plot_code_sequence`,
+  :func:`plot_quantized_image`) take ``fig=``, an empty Figure or a
+  SubFigure (``Figure.subfigures``), and return it.
 
 Colours: cluster (codeword) ``i`` is always drawn in colour ``i`` of
 :func:`cluster_colors`, a palette that stays distinguishable for hundreds of

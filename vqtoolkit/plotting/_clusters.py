@@ -50,11 +50,12 @@ def plot_clusters(X, labels=None, *, codebook=None, projection="pca", projection
     random_state : None, int or RandomState, default=0
         For subsets and the projection.
     path : str or path-like, optional
-        Save the figure there (``.png`` or ``.svg``).
+        Save the figure there; the suffix picks the format (any of :data:`SAVE_FORMATS`).
 
     Returns
     -------
     matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
     """
     X = np.asarray(check_X(X, what="plot_clusters").X, dtype=np.float64)
     n, d = X.shape

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
-from ._common import finish, new_figure
+from ._common import axes_figure, finish, target_figure
 from ._palette import cluster_colors
 
 __all__ = ["plot_codebook", "plot_code_sequence"]
@@ -34,12 +34,14 @@ def plot_codebook(codebook, *, feature_names=None, counts=None, color_scale="fea
     cmap : str, optional
     title : str, optional
     ax : matplotlib Axes, optional
+        Draw into this axes (its figure gets the colour bar) instead of a new figure.
     path : str or path-like, optional
-        Save the figure there (``.png`` or ``.svg``).
+        Save the figure there; the suffix picks the format (any of :data:`SAVE_FORMATS`).
 
     Returns
     -------
     matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
     """
     C = np.asarray(getattr(codebook, "codebook_", codebook), dtype=np.float64)
     if C.ndim != 2 or C.size == 0 or not np.isfinite(C).all():
@@ -67,11 +69,7 @@ def plot_codebook(codebook, *, feature_names=None, counts=None, color_scale="fea
         Z, vmin, vmax, cmap, label = C, None, None, cmap or "viridis", "value"
     else:
         raise ParameterError(f"color_scale={color_scale!r} is not one of ('feature', 'global')")
-    if ax is None:
-        fig = new_figure((min(2.5 + 0.55 * d, 18), min(max(3.6, 1.6 + 0.32 * k), 14)))
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
+    fig, ax = axes_figure(ax, (min(2.5 + 0.55 * d, 18), min(max(3.6, 1.6 + 0.32 * k), 14)))
     im = ax.imshow(Z, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     fig.colorbar(im, ax=ax, label=label, shrink=0.9)
     if annotate is None:
@@ -98,7 +96,7 @@ def plot_codebook(codebook, *, feature_names=None, counts=None, color_scale="fea
 
 
 def plot_code_sequence(features, codes=None, *, codebook=None, frame_rate=None, feature_label="MFCC",
-                       title=None, path=None):
+                       title=None, fig=None, path=None):
     """An utterance's feature matrix (e.g. MFCCs) with its code sequence underneath.
 
     Parameters
@@ -112,12 +110,17 @@ def plot_code_sequence(features, codes=None, *, codebook=None, frame_rate=None, 
         Frames per second (``sr / hop_length``); the x axis is then in seconds.
     feature_label : str, default='MFCC'
     title : str, optional
+    fig : matplotlib Figure or SubFigure, optional
+        An empty figure to draw into (e.g. one of ``Figure.subfigures()``)
+        instead of a new one; this picture has two axes, so it takes no ``ax=``.
     path : str or path-like, optional
+        Save the figure there; the suffix picks the format (any of :data:`SAVE_FORMATS`).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Two axes: the feature matrix and the code strip.
+        The new figure, or ``fig``: two axes (the feature matrix and the
+        code strip) and a colour bar.
     """
     from .._validation import check_X
 
@@ -140,7 +143,7 @@ def plot_code_sequence(features, codes=None, *, codebook=None, frame_rate=None, 
         raise ParameterError(f"frame_rate={frame_rate!r} must be a positive number (frames per second)")
     scale = 1.0 / frame_rate if frame_rate else 1.0
     extent_x = (-0.5 * scale, (n - 0.5) * scale)
-    fig = new_figure((max(6.0, min(14.0, 3 + n / 15)), 4.2))
+    fig = target_figure(fig, (max(6.0, min(14.0, 3 + n / 15)), 4.2), "plot_code_sequence")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[4, 1])
     im = top.imshow(M.T, aspect="auto", origin="lower", cmap="magma", interpolation="nearest",
                     extent=(*extent_x, -0.5, d - 0.5))

@@ -23,7 +23,7 @@ _FAR = ("far", "false_accept", "false_accept_rate", "fpr", "false_positive_rate"
 _FRR = ("frr", "false_reject", "false_reject_rate", "fnr", "false_negative_rate", "miss")
 
 
-def plot_k_selection(ks, values=None, *, chosen_k=None, ylabel=None, title=None, path=None):
+def plot_k_selection(ks, values=None, *, chosen_k=None, ylabel=None, title=None, ax=None, path=None):
     """Criterion curves against the number of codewords, with the chosen ``k`` marked.
 
     Parameters
@@ -39,12 +39,17 @@ def plot_k_selection(ks, values=None, *, chosen_k=None, ylabel=None, title=None,
     ylabel : str, optional
         Label of a single curve.
     title : str, optional
+    ax : matplotlib Axes or sequence of Axes, optional
+        Draw into these axes, one per curve (a single Axes for a single
+        curve), instead of a new figure.
     path : str or path-like, optional
+        Save the figure there; the suffix picks the format (``.png``,
+        ``.pdf``, ``.svg`` … any of :data:`SAVE_FORMATS`).
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes per curve.
+        The new figure (one axes per curve, shared x), or the figure of ``ax``.
     """
     if values is None:
         result = ks
@@ -62,8 +67,15 @@ def plot_k_selection(ks, values=None, *, chosen_k=None, ylabel=None, title=None,
     for name, v in curves.items():
         if v.shape != ks.shape:
             raise ParameterError(f"curve {name!r} has {v.size} values for {ks.size} values of k")
-    fig = new_figure((6.5, 1.2 + 2.4 * len(curves)))
-    axes = np.atleast_1d(fig.subplots(len(curves), 1, sharex=True, squeeze=False).ravel())
+    if ax is None:
+        fig = new_figure((6.5, 1.2 + 2.4 * len(curves)))
+        axes = np.atleast_1d(fig.subplots(len(curves), 1, sharex=True, squeeze=False).ravel())
+    else:
+        axes = [ax] if hasattr(ax, "plot") else list(ax)
+        if len(axes) != len(curves):
+            raise ParameterError(f"ax gives {len(axes)} axes for {len(curves)} curves "
+                                 f"({', '.join(map(repr, curves))}); pass one Axes per curve")
+        fig = axes_figure(axes[0], None)[0]
     for ax, (name, v) in zip(axes, curves.items()):
         ax.plot(ks, v, "o-", color="#1f77b4", ms=4)
         ax.set_ylabel(name)
@@ -96,11 +108,14 @@ def plot_confusion(matrix, class_names=None, *, normalize=None, annotate=None, t
     title : str, optional
         Default: the accuracy (trace / total).
     ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
     path : str or path-like, optional
+        Save the figure there; the suffix picks the format (any of :data:`SAVE_FORMATS`).
 
     Returns
     -------
     matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
     """
     if not isinstance(matrix, np.ndarray) and attr(matrix, _MATRIX) is not None:
         if class_names is None:
@@ -192,12 +207,15 @@ def plot_det(far, frr=None, *, kind="det", labels=None, title=None, ax=None, pat
         Names of the systems (default: the dict keys, else ``system``).
     title : str, optional
     ax : matplotlib Axes, optional
-        Only for ``kind='det'`` or ``'roc'``.
+        Draw into this axes instead of a new figure; only for ``kind='det'``
+        or ``'roc'`` (``'both'`` draws two axes).
     path : str or path-like, optional
+        Save the figure there; the suffix picks the format (any of :data:`SAVE_FORMATS`).
 
     Returns
     -------
     matplotlib.figure.Figure
+        The new figure, or the figure of ``ax`` (``title`` then titles ``ax``).
     """
     systems = _systems(far, frr, labels)
     if kind not in ("det", "roc", "both"):
@@ -212,7 +230,9 @@ def plot_det(far, frr=None, *, kind="det", labels=None, title=None, ax=None, pat
     else:
         fig, a = axes_figure(ax, (5.5, 5))
         (_draw_det if kind == "det" else _draw_roc)(a, systems)
-    if title:
+        if title and ax is not None:
+            a.set_title(title)
+    if title and ax is None:
         fig.suptitle(title)
     return finish(fig, path)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
-from ._common import finish, new_figure
+from ._common import axes_figure, finish, new_figure, target_figure
 from ._palette import cluster_colors
 
 __all__ = ["plot_quantized_image", "plot_segmentation"]
 
 
-def plot_quantized_image(image, quantized, *, codebook=None, titles=None, path=None):
+def plot_quantized_image(image, quantized, *, codebook=None, titles=None, fig=None, path=None):
     """The original image, its colour-quantized version and the palette.
 
     Parameters
@@ -23,12 +23,17 @@ def plot_quantized_image(image, quantized, *, codebook=None, titles=None, path=N
     codebook : ndarray of shape (n_colors, channels), optional
         The palette, drawn as a strip of swatches under the images.
     titles : (str, str), optional
+    fig : matplotlib Figure or SubFigure, optional
+        An empty figure to draw into (e.g. one of ``Figure.subfigures()``)
+        instead of a new one; this picture has several axes, so it takes no ``ax=``.
     path : str or path-like, optional
+        Save the figure there; the suffix picks the format (any of :data:`SAVE_FORMATS`).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Two image axes, plus one palette axes when a palette is known.
+        The new figure, or ``fig``: two image axes, plus one palette axes
+        when a palette is known.
     """
     mse = None
     if hasattr(quantized, "image") and hasattr(quantized, "codebook"):
@@ -46,7 +51,8 @@ def plot_quantized_image(image, quantized, *, codebook=None, titles=None, path=N
             right += f" (MSE {mse:.1f})"
         titles = ("original", right)
     width = 11.0
-    fig = new_figure((width, width / 2 * h / w + (1.2 if codebook is not None else 0.5)))
+    fig = target_figure(fig, (width, width / 2 * h / w + (1.2 if codebook is not None else 0.5)),
+                        "plot_quantized_image")
     if codebook is not None:
         grid = fig.add_gridspec(2, 2, height_ratios=[8, 1])
         axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])]
@@ -68,7 +74,7 @@ def plot_quantized_image(image, quantized, *, codebook=None, titles=None, path=N
     return finish(fig, path)
 
 
-def plot_segmentation(image, segments, *, truth=None, alpha=0.5, title=None, path=None):
+def plot_segmentation(image, segments, *, truth=None, alpha=0.5, title=None, ax=None, path=None):
     """A texture segmentation drawn over the image (segment ``i`` in cluster colour ``i``).
 
     Parameters
@@ -81,12 +87,17 @@ def plot_segmentation(image, segments, *, truth=None, alpha=0.5, title=None, pat
     alpha : float in [0, 1], default=0.5
         Opacity of the overlay.
     title : str, optional
+    ax : matplotlib Axes, optional
+        Draw only the overlay into this axes (no image or known-regions
+        panel; its title gives the accuracy against ``truth``).
     path : str or path-like, optional
+        Save the figure there; the suffix picks the format (any of :data:`SAVE_FORMATS`).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Two axes (image, overlay), three with ``truth``.
+        The new figure, with two axes (image, overlay), three with ``truth``;
+        or the figure of ``ax``.
     """
     segments = np.asarray(getattr(segments, "labels", segments))
     img = np.asarray(image)
@@ -95,10 +106,18 @@ def plot_segmentation(image, segments, *, truth=None, alpha=0.5, title=None, pat
                              f"integers of shape {img.shape[:2]} to match the image")
     if not 0 <= alpha <= 1:
         raise ParameterError(f"alpha={alpha!r} must be in [0, 1]")
+    if truth is not None:
+        truth = np.asarray(truth)
+        if truth.shape != segments.shape:
+            raise ParameterError(f"truth has shape {truth.shape}; expected {segments.shape}")
     panels = 3 if truth is not None else 2
     h, w = segments.shape
-    fig = new_figure((4.2 * panels, 4.2 * h / w + 0.6))
-    axes = fig.subplots(1, panels)
+    if ax is None:
+        fig = new_figure((4.2 * panels, 4.2 * h / w + 0.6))
+        axes = fig.subplots(1, panels)
+    else:
+        fig, ax = axes_figure(ax, None)
+        axes = [None, ax]
     base = _displayable(img)
     gray = base if base.ndim == 2 else base[..., :3].mean(axis=2)
     gray = (gray - gray.min()) / (np.ptp(gray) or 1.0)
@@ -106,26 +125,28 @@ def plot_segmentation(image, segments, *, truth=None, alpha=0.5, title=None, pat
     overlay = (1 - alpha) * gray[..., None] + alpha * pal[segments]
     edges = _boundaries(segments)
     overlay[edges] = 0.0
-    axes[0].imshow(base, cmap="gray" if base.ndim == 2 else None)
-    axes[0].set_title("image")
+    if ax is None:
+        axes[0].imshow(base, cmap="gray" if base.ndim == 2 else None)
+        axes[0].set_title("image")
     axes[1].imshow(np.clip(overlay, 0, 1))
     n_seg = np.unique(segments).size
     axes[1].set_title(f"{n_seg} segments")
     if truth is not None:
         from ..metrics import match_labels
 
-        truth = np.asarray(truth)
-        if truth.shape != segments.shape:
-            raise ParameterError(f"truth has shape {truth.shape}; expected {segments.shape}")
         matched = match_labels(truth.ravel(), segments.ravel()).reshape(segments.shape)
         acc = float(np.mean(matched == truth))
-        tcodes = np.unique(truth, return_inverse=True)[1].reshape(truth.shape)
-        axes[2].imshow(cluster_colors(int(tcodes.max()) + 1)[tcodes])
-        axes[2].set_title("known regions")
         axes[1].set_title(f"{n_seg} segments, pixel accuracy {acc:.3f}")
-    for ax in axes:
-        ax.set_axis_off()
-    if title:
+        if ax is None:
+            tcodes = np.unique(truth, return_inverse=True)[1].reshape(truth.shape)
+            axes[2].imshow(cluster_colors(int(tcodes.max()) + 1)[tcodes])
+            axes[2].set_title("known regions")
+    for a in axes:
+        if a is not None:
+            a.set_axis_off()
+    if title and ax is not None:
+        ax.set_title(title)
+    elif title:
         fig.suptitle(title)
     return finish(fig, path)
 
