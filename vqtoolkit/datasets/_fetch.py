@@ -246,14 +246,16 @@ def _download(name, todo, home, base, verbose, timeout, n_workers):
     try:
         one(todo[0])  # a first file alone: offline fails once, fast, with one message
         if len(todo) > 1:
-            with ThreadPoolExecutor(max_workers=min(n_workers, len(todo) - 1)) as pool:
+            pool = ThreadPoolExecutor(max_workers=min(n_workers, len(todo) - 1))
+            try:
                 futures = [pool.submit(one, f) for f in todo[1:]]
-                done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+                wait(futures, return_when=FIRST_EXCEPTION)
                 failed = [fu for fu in futures if fu.done() and fu.exception() is not None]
                 if failed:
-                    stop.set()
-                    pool.shutdown(wait=True, cancel_futures=True)
                     raise failed[0].exception()
+            finally:  # on an error or Ctrl-C: files under way finish (or vanish), the rest is dropped
+                stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)
         ok = True
     finally:
         bar.close()
