@@ -252,6 +252,13 @@ def test_one_bad_file_among_good_ones_exit_1(tree, folder_model, tmp_path, capsy
                  "-o", str(out), "--labels", "folder", *TRAIN]) == 1
     err = capsys.readouterr().err
     assert out.is_file() and f"skipped {bad}: not a readable audio file" in err
+    fs_out = tmp_path / "f.npz"
+    assert main(["extract", str(tree / "spk" / "alice"), str(bad), "-o", str(fs_out), "-j", "1",
+                 "-q", "--format", "json"]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["n_files"] == 13 and summary["n_utterances"] == 12
+    assert [f["file"] for f in summary["failures"]] == [str(bad)]
+    assert len(FeatureSet.load(fs_out)) == 12
     assert main(["match", str(folder_model), *good, str(bad), "-q"]) == 1
     captured = capsys.readouterr()
     assert [d["input"] for d in json.loads(captured.out)] == good
