@@ -203,7 +203,7 @@ class CapacitatedCodebook(CodewordFeaturesOutMixin, ClusterMixin, TransformerMix
     optimality_gap_ : float
         Certified relative gap of the last assignment step (0 = exact).
     n_iter_ : int
-    distortion_history_ : ndarray of shape (n_iter\_,)
+    distortion_history_ : ndarray of shape (``n_iter_``,)
     n_features_in_ : int
     feature_names_in_ : ndarray of str, only for DataFrame input
     """

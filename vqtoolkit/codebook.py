@@ -113,7 +113,7 @@ class Codebook(CodewordFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEst
     counts_ : ndarray of shape (n_codewords,)
         Total sample weight of each codeword's members.
     n_iter_ : int
-    distortion_history_ : ndarray of shape (n_iter\_,)
+    distortion_history_ : ndarray of shape (``n_iter_``,)
     whitener_ : Whitener or None
     n_features_in_ : int
     feature_names_in_ : ndarray of str, only for DataFrame input
