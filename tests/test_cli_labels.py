@@ -281,3 +281,19 @@ def test_no_usable_input_exit_2_and_nothing_written(tree, folder_model, tmp_path
         err = capsys.readouterr().err
         assert f"skipped {bad}" in err and "could be used" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.wav"]
+
+
+def test_match_json_class_names_are_strings(tree, tmp_path, capsys):
+    """A model trained in Python on integer classes: JSON keys, prediction and ranking agree."""
+    e = MFCCExtractor.preset("speech", cmvn=None, n_mfcc=20)
+    fs = extract_many(str(tree / "spk/*/*_t[01].wav"), e, n_jobs=1, labels="folder", progress=False)
+    y = (fs.labels("folder") == "bob").astype(int)
+    model = vqtoolkit.Matcher(4, features=e, random_state=0).fit(fs.utterances(), y)
+    model.save(tmp_path / "int.npz")
+    files = _test_files(tree)
+    assert main(["match", str(tmp_path / "int.npz"), *files, "-q"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [d["prediction"] for d in doc] == [str(c) for c in model.predict(files)]
+    for d in doc:
+        assert d["scores"][d["prediction"]] == min(d["scores"].values())
+        assert d["ranking"] == sorted(d["scores"], key=d["scores"].get) and set(d["ranking"]) == {"0", "1"}

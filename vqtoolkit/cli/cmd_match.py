@@ -71,9 +71,9 @@ def run(args) -> int:
         for i, f in enumerate(fs.files):
             entry = {
                 "input": f,
-                "prediction": _py(ranking[i, 0]),
+                "prediction": str(ranking[i, 0]),  # class names are strings, as JSON keys are
                 "scores": dict(zip(names, scores.distortion[i].tolist())),
-                "ranking": [_py(c) for c in ranking[i]],
+                "ranking": [str(c) for c in ranking[i]],
             }
             if norm is not None:
                 entry["normalized"] = {"method": args.normalize,
