@@ -268,6 +268,11 @@ def test_cli_fetch_errors_and_exit_codes(tmp_path, data_dir, home, monkeypatch, 
     assert [d["name"] for d in doc["fetched"]] == ["clustering/s-sets"]
     assert [d["name"] for d in doc["failed"]] == ["japanese_vowels"]
     assert "japanese_vowels/ae.test: no such file" in captured.err
+    other = tmp_path / "elsewhere"  # not a folder the loaders look in: the user is told
+    assert main(["fetch", "clustering/s-sets", "--data-home", str(other)]) == 0
+    assert f"set VQTOOLKIT_DATA={other} to use it" in capsys.readouterr().err
+    assert sorted(p.name for p in (other / "clustering" / "s-sets").iterdir()) == [
+        f"s{i}-cb.txt" for i in range(1, 5)]
 
 
 def test_cli_datasets_lists_size_licence_source_and_presence(mirror, home, capsys, sources):

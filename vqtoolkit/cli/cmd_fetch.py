@@ -77,6 +77,18 @@ def run(args) -> int:
             print(f"{r.name}: {r.n_files:,} files verified in {r.path}; {got}", flush=True)
     if args.format == "json":
         emit([], fmt="json", output=None, document={"fetched": done, "failed": failed})
+    if done and args.data_home is not None and not _looked_in(args.data_home):
+        print(f"vqtoolkit: note: the loaders do not look in {args.data_home}; "
+              f"set VQTOOLKIT_DATA={args.data_home} to use it", file=sys.stderr)
     if failed and not done:
         return EXIT_USAGE
     return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def _looked_in(folder) -> bool:
+    from pathlib import Path
+
+    from ..datasets import _home
+
+    target = Path(folder).resolve()
+    return any(c.resolve() == target for c in _home._candidates(None))
