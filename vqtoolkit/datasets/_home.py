@@ -46,9 +46,9 @@ def download_home(path: str | os.PathLike | None = None) -> Path:
     respected; the platform's cache folder elsewhere). The folder need not exist.
     """
     if path is not None:
-        return Path(path)
+        return Path(path).expanduser()
     env = os.environ.get(_ENV)
-    return Path(env) if env else _user_cache()
+    return Path(env).expanduser() if env else _user_cache()
 
 
 def _user_cache() -> Path:
