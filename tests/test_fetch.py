@@ -141,6 +141,19 @@ def test_loader_downloads_a_clustering_set_when_missing(mirror, home, data_dir, 
     assert status("clustering/s-sets").complete and status("clustering/uci").home is None
 
 
+def test_audio_and_text_loaders_download_when_missing(mirror, home, data_dir):
+    from vqtoolkit.datasets import load_ag_news, load_japanese_vowels
+
+    jv = load_japanese_vowels()
+    ref = load_japanese_vowels(data_dir / "japanese_vowels")
+    assert len(jv.X_train) == 270 and len(jv.X_test) == 370
+    assert all(np.array_equal(a, b) for a, b in zip(jv.X_train + jv.X_test, ref.X_train + ref.X_test))
+    ag = load_ag_news()
+    assert len(ag.texts) == 7600 and ag.texts == load_ag_news(data_dir / "ag_news").texts
+    assert files_under(home) == ["ag_news/classes.txt", "ag_news/test.csv",
+                                 "japanese_vowels/ae.test", "japanese_vowels/ae.train"]
+
+
 def test_damaged_partial_and_missing_files_are_fetched_again(mirror, home, sources):
     fetch("clustering", data_home=home)
     sipu = home / "clustering" / "sipu"
