@@ -69,13 +69,15 @@ def test_redirected_stderr_gets_nothing_by_default(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-def test_terminal_gets_a_live_bar_by_default():
+@pytest.mark.parametrize("size", [True, False], ids=["80x24", "no-size"])
+def test_terminal_gets_a_live_bar_by_default(size):
     import fcntl
     import struct
     import termios
 
     master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # 80 columns
+    if size:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # 80 columns
     env = {**os.environ, "PYTHONPATH": ROOT}
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT.format("")], env=env, cwd=ROOT,
                             stderr=slave)

@@ -74,8 +74,10 @@ def progress_bar(iterable=None, *, total=None, desc=None, unit="it", verbose=Non
     common = dict(total=total, desc=desc, unit=unit, initial=initial, file=stream, leave=False)
     if not show_progress(verbose):
         return tqdm(iterable, disable=True, **common)
-    if _is_tty(stream):
-        return tqdm(iterable, mininterval=TTY_INTERVAL, dynamic_ncols=True, **common)
+    if _is_tty(stream):  # follows the window size; 80 x 24 when the terminal reports none
+        sized = _columns(stream) > 0
+        return tqdm(iterable, mininterval=TTY_INTERVAL, dynamic_ncols=sized,
+                    ncols=None if sized else 80, nrows=None if sized else 24, **common)
     return _LineBar(iterable, mininterval=LOG_INTERVAL, maxinterval=LOG_INTERVAL * 10, ascii=True,
                     ncols=80, **common)
 
@@ -85,6 +87,15 @@ def _is_tty(stream) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
         return False
+
+
+def _columns(stream) -> int:
+    import os
+
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 class _LineBar(tqdm):
