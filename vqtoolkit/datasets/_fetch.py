@@ -171,7 +171,7 @@ def mirror_url() -> str | None:
     return value.rstrip("/")
 
 
-def ensure(name: str, path, *, source: str, download_if_missing: bool, fetch_name=None) -> Path:
+def ensure(name: str, path, *, source: str, download_if_missing: bool) -> Path:
     """The folder of ``name`` as :func:`find_dataset` finds it, fetching it first when missing.
 
     Only without an explicit ``path`` and with ``download_if_missing``; the
@@ -182,7 +182,7 @@ def ensure(name: str, path, *, source: str, download_if_missing: bool, fetch_nam
     except DataNotFoundError:
         if path is not None or not download_if_missing:
             raise
-    fetch_missing(fetch_name or name)
+    fetch_missing(name)
     return find_dataset(name, None, source=source)
 
 
