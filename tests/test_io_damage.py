@@ -166,3 +166,39 @@ def test_binary_in_a_damaged_member_name_is_escaped(tmp_path):
     with pytest.raises(FileFormatError) as exc:
         vqtoolkit.load(path)
     assert str(exc.value).isascii() and "cb.npz" in str(exc.value)
+
+
+def _small_featureset():
+    from vqtoolkit.features.audio import FeatureSet, Utterance
+
+    rng = np.random.default_rng(0)
+    index = [Utterance(f"{i}_ann_0.wav", 4 * i, 4, {"speaker": "ann" if i % 2 else "bob"}) for i in range(3)]
+    return FeatureSet(rng.normal(size=(12, 5)).astype(np.float32), index, failures=[("x.wav", "silent")])
+
+
+@pytest.mark.parametrize("change", [
+    lambda a: a.__setitem__("label_0", a["label_0"][:2]),           # a label per utterance lost
+    lambda a: a.__setitem__("files", a["files"][:2]),                # a file name lost
+    lambda a: a.__setitem__("n_frames", a["n_frames"][:, None]),     # wrong shape
+    lambda a: a.__setitem__("failure_reason", a["failure_reason"][:0]),
+    lambda a: a.__setitem__("X", a["X"][:, 0]),                      # a vector for the frames
+    lambda a: a.__setitem__("X", a["X"].astype(np.int64)),
+    lambda a: a.__setitem__("start", a["start"] + 1),                # index disagrees with X
+])
+def test_consistent_checksum_but_inconsistent_featureset_is_refused(tmp_path, change):
+    """A featureset re-written with valid checksums but columns that disagree: FileFormatError naming it."""
+    path = _small_featureset().save(tmp_path / "fs.npz")
+    meta, arrays = read_archive(path)
+    arrays = dict(arrays)
+    change(arrays)
+    bad = write_archive(tmp_path / "bad.npz", meta, arrays)
+    with pytest.raises(FileFormatError, match="bad.npz"):
+        vqtoolkit.load(bad)
+
+
+def test_featureset_round_trip_is_exact(tmp_path):
+    fs = _small_featureset()
+    back = vqtoolkit.load(fs.save(tmp_path / "fs.npz"))
+    assert np.array_equal(back.X, fs.X) and back.files == fs.files
+    assert back.labels("speaker").tolist() == fs.labels("speaker").tolist()
+    assert back.failures == fs.failures

@@ -221,6 +221,15 @@ class FeatureSet:
         try:
             names = meta["label_names"]
             cols = [a[f"label_{j}"] for j in range(len(names))]
+            _check_columns(path, {"files": a["files"], "start": a["start"], "n_frames": a["n_frames"],
+                                  **{f"label {nm!r}": c for nm, c in zip(names, cols)}})
+            _check_columns(path, {"failure_file": a["failure_file"],
+                                  "failure_reason": a["failure_reason"]})
+            if a["X"].ndim != 2 or a["X"].dtype.kind != "f":
+                raise FileFormatError(
+                    f"{path}: damaged featureset file (X is {a['X'].dtype} of shape {a['X'].shape}, "
+                    f"expected a float matrix (n_frames, n_features))"
+                )
             index = [
                 Utterance(str(f), int(s), int(n), {nm: str(c[i]) for nm, c in zip(names, cols)})
                 for i, (f, s, n) in enumerate(zip(a["files"], a["start"], a["n_frames"]))
@@ -229,3 +238,14 @@ class FeatureSet:
             return cls(a["X"], index, failures, meta.get("features"))
         except (KeyError, ParameterError) as exc:
             raise FileFormatError(f"{path}: incomplete featureset file ({exc})") from None
+
+
+def _check_columns(path, columns):
+    """Every per-utterance column of a featureset file is 1-D and of the same length."""
+    lengths = {name: (np.ndim(c), np.shape(c)[0] if np.ndim(c) else None) for name, c in columns.items()}
+    sizes = {n for nd, n in lengths.values() if nd == 1}
+    if any(nd != 1 for nd, _ in lengths.values()) or len(sizes) > 1:
+        shown = ", ".join(f"{name}: {np.shape(c)}" for name, c in columns.items())
+        raise FileFormatError(
+            f"{path}: damaged featureset file (per-utterance columns disagree: {shown})"
+        )
