@@ -358,7 +358,7 @@ def test_get_params_clone_pipeline_gridsearch():
 
 
 def test_sklearn_check_estimator():
-    """Every scikit-learn estimator check passes, except the two documented in the README.
+    """Every scikit-learn estimator check passes, except the two documented in docs/sklearn.md.
 
     ``check_sample_weight_equivalence_on_{dense,sparse}_data`` seed with the
     random k-means++ draw, which consumes the random stream differently for a
