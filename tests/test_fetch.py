@@ -294,7 +294,7 @@ def test_cli_datasets_lists_size_licence_source_and_presence(mirror, home, capsy
     fetch("clustering/uci", data_home=home)
     assert main(["datasets", "--format", "json", "--data-home", str(home)]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["download_home"] == str(home)
+    assert (doc["download_home"], doc["mirror"]) == (str(home), mirror)
     rows = {r["name"]: r for r in doc["datasets"]}
     assert set(rows) == {r["dataset"] for r in sources.values()}
     for name, r in rows.items():
@@ -310,6 +310,7 @@ def test_cli_datasets_lists_size_licence_source_and_presence(mirror, home, capsy
     assert main(["datasets", "--data-home", str(home)]) == 0
     text = capsys.readouterr().out
     assert "fsdd" in text and "21.1 MB  missing" in text and "partial (3 files)" in text
+    assert f"downloads into {home} from the mirror VQTOOLKIT_DATA_MIRROR={mirror}" in text
     assert "exit codes:" in _help(["datasets", "--help"], capsys)
 
 

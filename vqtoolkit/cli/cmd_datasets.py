@@ -50,13 +50,21 @@ def listing(data_home=None) -> tuple[list[dict], str]:
     return rows, str(download_home(data_home))
 
 
+def _source() -> str:
+    from ..datasets._fetch import MIRROR_ENV, mirror_url
+
+    base = mirror_url()
+    return f"the mirror {MIRROR_ENV}={base}" if base else "upstream (GitHub, pinned commits)"
+
+
 def run(args) -> int:
     """Run ``datasets``."""
     from .cmd_train import emit
 
     rows, target = listing(args.data_home)
     if args.format == "json":
-        emit([], fmt="json", output=None, document={"download_home": target, "datasets": rows})
+        emit([], fmt="json", output=None,
+             document={"download_home": target, "mirror": _mirror(), "datasets": rows})
         return 0
     width = max(len(r["name"]) for r in rows)
     for r in rows:
@@ -66,9 +74,15 @@ def run(args) -> int:
               f"{state}{where}")
         print(f"{'':<{width}}  {r['title']}")
         print(f"{'':<{width}}  licence: {r['licence']}; source: {r['source']}")
-    print(f"\n`vqtoolkit fetch NAME` downloads into {target}")
+    print(f"\n`vqtoolkit fetch NAME` downloads into {target} from {_source()}")
     return 0
 
 
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
+
+
+def _mirror():
+    from ..datasets._fetch import mirror_url
+
+    return mirror_url()
