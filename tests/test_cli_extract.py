@@ -45,7 +45,7 @@ def test_extract_progress_and_no_cache(require_data, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 0 and "loading librosa" in err and "MFCC" in err  # progress bar (forced)
     fs = FeatureSet.load(tmp_path / "g.npz")
-    assert fs.X.shape[1] == 13 and fs.extractor.sr == 16000
+    assert fs.X.shape[1] == 39 and fs.extractor.sr == 16000  # default preset: 13 + Δ + ΔΔ
 
 
 def test_extract_errors_exit_codes(require_data, tmp_path, capsys):

@@ -67,7 +67,7 @@ def test_info_describes_matcher_and_codebook(model, capsys, tmp_path):
     assert main(["info", str(model)]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["kind"] == "matcher" and doc["classes"] == ["0", "1", "2", "3", "4"]
-    assert doc["codebook_shapes"] == [[4, 39]] * 5
+    assert doc["codebook_shapes"] == [[4, 60]] * 5  # default preset 'vq': c1..c20 + Δ + ΔΔ
     assert doc["features"]["settings"]["cmvn"] is None
     import numpy as np
 

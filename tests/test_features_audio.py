@@ -132,7 +132,7 @@ def test_settings_round_trip_through_json():
     assert d["type"] == "mfcc"
     assert from_meta(d) == e
     assert MFCCExtractor.from_dict(e.to_dict()) == e
-    assert set(PRESETS) == {"librosa", "speech"}
+    assert set(PRESETS) == {"librosa", "speech", "vq"}
     assert MFCCExtractor.preset("librosa") == MFCCExtractor()
 
 

@@ -12,11 +12,10 @@ Whitening is fitted once, on the frames of all classes, and every codebook
 lives in that shared space, so distortions against different classes are
 measured on the same scale and compared fairly.
 
-Inputs are either lists of per-utterance feature matrices, a
-:class:`~vqtoolkit.features.audio.FeatureSet`, or audio file paths together
-with an :class:`~vqtoolkit.features.audio.MFCCExtractor` given as ``features``;
-a saved matcher keeps its feature settings, so it scores new audio files
-directly after :func:`vqtoolkit.load`.
+Inputs are lists of per-utterance feature matrices, a FeatureSet, or audio
+file paths (MFCCs of ``features``, by default the 'vq' preset, one setting for
+speakers and words); a saved matcher keeps its feature settings, so it scores
+new audio files directly after :func:`vqtoolkit.load`.
 
 Speaker adaptation (``score(X, adapt="affine")``): when every utterance of a
 batch comes from one new speaker (or one new channel), one affine map of the
@@ -42,6 +41,7 @@ from ._progress import DEPRECATED, estimator_verbose, progress_bar
 from ._validation import check_fitted, check_positive_int, check_random_state, check_X
 from .codebook import Codebook
 from .errors import FileFormatError, ParameterError
+from .features._mfcc import default_extractor
 from .io import json_params
 from .whitening import Whitener, resolve_whitener
 
@@ -160,7 +160,8 @@ class Matcher(BaseEstimator):
         Codewords per class codebook.
     features : MFCCExtractor, optional
         Feature settings used when audio file paths are given to ``fit``,
-        ``score`` …; saved with the matcher.
+        ``score`` …; saved with the matcher. ``None``: audio gets the default
+        front end, the ``'vq'`` preset (kept in ``features_`` and saved files).
     whiten : None, {'scale', 'standard', 'pca', 'zca'} or Whitener, default='standard'
         Whitening fitted on the frames of all classes before the codebooks.
     init, n_init, max_iter, tol
@@ -187,6 +188,8 @@ class Matcher(BaseEstimator):
         One per class, trained in the whitened space.
     whitener_ : Whitener or None
     n_features_in_ : int
+    features_ : MFCCExtractor or None
+        The front end that read the training audio (None for feature matrices).
 
     Examples
     --------
@@ -233,7 +236,8 @@ class Matcher(BaseEstimator):
         self : Matcher
         """
         k = check_positive_int(self.n_codewords, "n_codewords")
-        utts = self._utterances(X, "Matcher.fit")
+        front = self.features if self.features is not None else default_extractor()
+        utts, from_audio = self._utterances(X, "Matcher.fit", front)
         y = _labels(y)
         if y.shape[0] != len(utts):
             raise ParameterError(f"y has {y.shape[0]} labels for {len(utts)} utterances")
@@ -263,6 +267,7 @@ class Matcher(BaseEstimator):
         self.codebooks_ = codebooks
         self.whitener_ = whitener
         self.n_features_in_ = Xall.shape[1]
+        self.features_ = front if from_audio else self.features
         return self
 
     # ---------------------------------------------------------------- inference
@@ -296,7 +301,7 @@ class Matcher(BaseEstimator):
         if adapt not in ADAPTATIONS:
             raise ParameterError(f"adapt={adapt!r} is not one of {ADAPTATIONS}")
         adapt_iter = check_positive_int(adapt_iter, "adapt_iter")
-        utts = self._utterances(X, "Matcher.score")
+        utts, _ = self._utterances(X, "Matcher.score", self._front_end())
         lens = np.array([u.shape[0] for u in utts])
         Xall = np.concatenate(utts)
         if Xall.shape[1] != self.n_features_in_:
@@ -446,7 +451,7 @@ class Matcher(BaseEstimator):
             "params": json_params(params),
             "n_features_in": int(self.n_features_in_),
             "n_classes": int(self.classes_.size),
-            "features": _features_meta(self.features),
+            "features": _features_meta(self._front_end()),
             "whitener": None,
             "codebooks": [],
         }
@@ -474,6 +479,7 @@ class Matcher(BaseEstimator):
 
                 params["features"] = from_meta(meta["features"])
             self = cls(**params)
+            self.features_ = params.get("features")
             self.classes_ = arrays["classes"]
             self.n_features_in_ = int(meta["n_features_in"])
             if meta.get("whitener"):
@@ -505,12 +511,14 @@ class Matcher(BaseEstimator):
 
     # ----------------------------------------------------------------- internals
 
-    def _utterances(self, X, what):
-        """Per-utterance matrices from matrices, a FeatureSet or audio paths."""
+    def _utterances(self, X, what, front):
+        """``(utterance matrices, whether audio was read)`` from matrices, a FeatureSet or
+        audio paths; ``front`` is the extractor for audio paths."""
+        from_audio = False
         if hasattr(X, "utterances") and hasattr(X, "index"):  # FeatureSet
             utts = X.utterances()
         elif isinstance(X, (str, os.PathLike)):
-            utts = self._extract([X])
+            utts, from_audio = self._extract([X], front), True
         elif isinstance(X, np.ndarray):
             raise ParameterError(
                 f"{what}: got one array of shape {X.shape}; pass a list of utterance "
@@ -527,7 +535,7 @@ class Matcher(BaseEstimator):
             if not items:
                 raise ParameterError(f"{what}: no utterances given")
             if all(isinstance(x, (str, os.PathLike)) for x in items):
-                utts = self._extract(items)
+                utts, from_audio = self._extract(items, front), True
             else:
                 utts = [check_X(u, what=f"{what}: utterance {i}").X for i, u in enumerate(items)]
         if not utts:
@@ -536,17 +544,26 @@ class Matcher(BaseEstimator):
         if len(widths) > 1:
             raise ParameterError(f"{what}: utterances have different feature counts {sorted(widths)}")
         dtype = np.result_type(*[u.dtype for u in utts])
-        return [np.asarray(u, dtype=dtype) for u in utts]
+        return [np.asarray(u, dtype=dtype) for u in utts], from_audio
 
-    def _extract(self, paths):
+    def _front_end(self):
+        """The extractor for audio paths: ``features``, else the one ``fit`` used."""
+        return self.features if self.features is not None else getattr(self, "features_", None)
+
+    def _extract(self, paths, front):
         from .features.audio import MFCCExtractor, extract_many
 
-        if not isinstance(self.features, MFCCExtractor):
+        if front is None:
+            raise ParameterError(
+                "audio file paths given to a Matcher fitted on feature matrices: pass "
+                "features=MFCCExtractor(...) with the settings that made the training matrices"
+            )
+        if not isinstance(front, MFCCExtractor):
             raise ParameterError(
                 "audio file paths need feature settings: pass features=MFCCExtractor(...) "
-                f"(got features={self.features!r})"
+                f"(got features={front!r})"
             )
-        fs = extract_many([str(p) for p in paths], self.features, n_jobs=self.n_jobs,
+        fs = extract_many([str(p) for p in paths], front, n_jobs=self.n_jobs,
                           cache=self.cache, strict=True, progress=estimator_verbose(self))
         return fs.utterances()
 

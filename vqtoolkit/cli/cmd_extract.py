@@ -38,7 +38,8 @@ def register(subparsers) -> None:
     )
     p.add_argument("audio", nargs="+", metavar="AUDIO", help="files, folders or glob patterns")
     p.add_argument("-o", "--output", required=True, help="output .npz file")
-    p.add_argument("--preset", default="librosa", help="'librosa' (default) or 'speech'")
+    p.add_argument("--preset", default="vq", help="'vq' (default; the same as train's), "
+                   "'speech' or 'librosa'")
     p.add_argument("--sr", type=int, default=None, help="resample to this rate (Hz)")
     p.add_argument("--n-mfcc", type=int, default=None, help="number of coefficients")
     add_label_options(p)

@@ -103,8 +103,8 @@ def add_input_options(p, *, features: bool) -> None:
     p.add_argument("--label", default=None, metavar="NAME",
                    help="which label is the class (needed when there are several)")
     if features:
-        p.add_argument("--preset", default="speech", help="MFCC preset: 'speech' (default) or "
-                       "'librosa'")
+        p.add_argument("--preset", default="vq", help="MFCC preset: 'vq' (default; the same as "
+                       "Matcher's and extract's), 'speech' or 'librosa'")
         p.add_argument("--n-mfcc", type=int, default=None, help="number of coefficients")
         p.add_argument("--no-cmvn", action="store_true", help="no per-utterance CMVN")
         p.add_argument("--trim-db", type=float, default=None, help="trim silence (dB below peak)")

@@ -24,6 +24,8 @@ __all__ = [
     "decode_audio",
     "from_meta",
     "warm_up",
+    "default_extractor",
+    "DEFAULT_PRESET",
 ]
 
 FEATURE_TYPE = "mfcc"
@@ -33,7 +35,10 @@ FEATURE_TYPE = "mfcc"
 #: no deltas, no normalisation). ``'speech'``: 25 ms Hann windows every 10 ms
 #: (FFT size the next power of two), 40 mel bands, pre-emphasis 0.97, 13
 #: coefficients c1..c13 (c0 dropped) + Δ + ΔΔ (39 columns), per-utterance cepstral
-#: mean and variance normalisation.
+#: mean and variance normalisation. ``'vq'`` (the default front end of
+#: :class:`~vqtoolkit.Matcher` and the command line, see :func:`default_extractor`):
+#: the 'speech' framing with 20 coefficients c1..c20 + Δ + ΔΔ (60 columns) and *no*
+#: per-utterance normalisation, since the utterance mean carries the speaker.
 PRESETS: dict[str, dict] = {
     "librosa": {},
     "speech": {
@@ -48,6 +53,12 @@ PRESETS: dict[str, dict] = {
         "cmvn": "meanvar",
     },
 }
+PRESETS["vq"] = {**PRESETS["speech"], "n_mfcc": 20, "cmvn": None}
+
+#: Name of the preset used when audio reaches a Matcher (or ``vqtoolkit train`` /
+#: ``extract``) without feature settings; chosen by measurement on FSDD, see
+#: docs/speech_defaults.md and scripts/defaults_speech.py.
+DEFAULT_PRESET = "vq"
 
 _CMVN = (None, "mean", "meanvar")
 
@@ -304,6 +315,17 @@ class MFCCExtractor:
                 "should lie in [-1, 1]): the file is damaged or wrongly scaled"
             )
         return out
+
+
+def default_extractor(**overrides) -> MFCCExtractor:
+    """The default front end: ``MFCCExtractor.preset(DEFAULT_PRESET, **overrides)``.
+
+    25 ms Hann windows every 10 ms, 40 mel bands, pre-emphasis 0.97, c1..c20 + Δ + ΔΔ
+    (60 columns), no per-utterance normalisation. It serves speaker and word models
+    alike (FSDD's official split with 32 codewords: speakers 1.000, digits 0.997,
+    speaker EER 0; docs/speech_defaults.md).
+    """
+    return MFCCExtractor.preset(DEFAULT_PRESET, **overrides)
 
 
 def from_meta(meta: dict) -> MFCCExtractor:
