@@ -185,6 +185,25 @@ def test_extract_many_bar_only_when_asked(tmp_path, capsys):
         capsys.readouterr()  # the one-time librosa notice, if any
         extract_many(tmp_path, e, n_jobs=1, cache=False)
         assert "MFCC" not in capsys.readouterr().err
-        fs = extract_many(tmp_path, e, n_jobs=1, cache=False, progress=True)
+        fs = extract_many(tmp_path, e, n_jobs=1, cache=False, verbose=True)
     err = capsys.readouterr().err
     assert len(fs) == 2 and "MFCC: 100%" in err and "2/2" in err and "\r" not in err
+
+
+def test_functions_take_verbose_and_warn_on_progress(capsys):
+    from vqtoolkit.documents import lsa_seed
+    from vqtoolkit.selection import choose_k
+
+    X = np.random.default_rng(2).normal(size=(120, 2))
+    quiet = choose_k(X, method="elbow", k_range=range(1, 4), random_state=0)
+    assert capsys.readouterr().err == ""
+    loud = choose_k(X, method="elbow", k_range=range(1, 4), random_state=0, verbose=True)
+    assert "3/3" in capsys.readouterr().err and loud.k == quiet.k
+    with pytest.warns(FutureWarning, match=r"choose_k\(progress=...\) is deprecated"):
+        choose_k(X, method="elbow", k_range=range(1, 4), random_state=0, progress=True)
+    assert "3/3" in capsys.readouterr().err
+    T = TfidfExtractor(min_df=1, max_df=1.0).fit_transform(DOCS)
+    with pytest.warns(FutureWarning, match=r"lsa_seed\(progress=...\)"):
+        C = lsa_seed(T, 2, n_init=2, random_state=0, progress=False)
+    np.testing.assert_array_equal(C, lsa_seed(T, 2, n_init=2, random_state=0))
+    assert capsys.readouterr().err == ""

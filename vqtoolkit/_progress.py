@@ -23,7 +23,7 @@ import sys
 
 from tqdm.std import tqdm
 
-__all__ = ["progress_bar", "show_progress", "estimator_verbose", "LOG_INTERVAL"]
+__all__ = ["progress_bar", "show_progress", "estimator_verbose", "function_verbose", "LOG_INTERVAL"]
 
 #: seconds between two lines of a bar written to a non-terminal stream
 LOG_INTERVAL = 30.0
@@ -117,23 +117,34 @@ class _LineBar(tqdm):
         super().close()
 
 
-#: default of the deprecated ``progress=`` parameter of estimators (scikit-learn's idiom)
+#: default of the deprecated ``progress=`` parameter of estimators and functions (scikit-learn's idiom)
 DEPRECATED = "deprecated"
 
 
 def estimator_verbose(estimator):
     """``estimator.verbose``, or its deprecated ``progress`` parameter with a FutureWarning.
 
-    ``Matcher`` and ``DocumentClusterer`` called the switch ``progress`` before
-    every estimator took scikit-learn's name ``verbose``; the old name still
-    works for one release.
+    ``Matcher``, ``DocumentClusterer`` and some functions called the switch
+    ``progress`` before everything took scikit-learn's name ``verbose``; the
+    old name still works for one release.
     """
     old = getattr(estimator, "progress", DEPRECATED)
     if isinstance(old, str) and old == DEPRECATED:
         return estimator.verbose
+    _warn_progress(type(estimator).__name__)
+    return old
+
+
+def function_verbose(verbose, progress, name):
+    """``verbose``, or the deprecated ``progress`` keyword of the function ``name`` with a FutureWarning."""
+    if isinstance(progress, str) and progress == DEPRECATED:
+        return verbose
+    _warn_progress(name)
+    return progress
+
+
+def _warn_progress(name):
     import warnings
 
-    name = type(estimator).__name__
     warnings.warn(f"{name}(progress=...) is deprecated and will be removed in the next release; "
-                  f"use {name}(verbose=...)", FutureWarning, stacklevel=3)
-    return old
+                  f"use {name}(verbose=...)", FutureWarning, stacklevel=4)

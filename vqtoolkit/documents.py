@@ -37,7 +37,7 @@ from sklearn.preprocessing import normalize
 
 from . import kernels
 from ._doc_report import ClusterSummary, DocumentReport, assignments_csv
-from ._progress import DEPRECATED, estimator_verbose, progress_bar, show_progress
+from ._progress import DEPRECATED, estimator_verbose, function_verbose, progress_bar, show_progress
 from ._validation import check_fitted, check_positive_int, check_random_state
 from .codebook import Codebook
 from .errors import FileFormatError, ParameterError
@@ -49,7 +49,7 @@ INIT_METHODS = ("lsa", "k-means++")
 
 
 def lsa_seed(X, n_clusters, *, n_components=50, n_init=10, random_state=None, n_threads=None,
-             progress=False):
+             verbose=False, progress=DEPRECATED):
     """Initial unit-length codewords for spherical k-means on sparse TF-IDF rows.
 
     Spherical k-means with ``n_init`` k-means++ restarts runs on the rows
@@ -66,9 +66,11 @@ def lsa_seed(X, n_clusters, *, n_components=50, n_init=10, random_state=None, n_
     n_init : int
     random_state : None, int or RandomState
     n_threads : int, optional
-    progress : bool or None, default=False
+    verbose : bool or None, default=False
         Progress bar over the restarts on stderr (``None``: only when stderr is
         a terminal; see :mod:`vqtoolkit._progress`).
+    progress : bool
+        Deprecated alias of ``verbose`` (FutureWarning); removed in the next release.
 
     Returns
     -------
@@ -85,7 +87,8 @@ def lsa_seed(X, n_clusters, *, n_components=50, n_init=10, random_state=None, n_
         Z = X
     best = None
     seeds = rng.randint(np.iinfo(np.int32).max, size=n_init)
-    for seed in progress_bar(seeds, desc="seeding", unit="run", verbose=progress):
+    verbose = function_verbose(verbose, progress, "lsa_seed")
+    for seed in progress_bar(seeds, desc="seeding", unit="run", verbose=verbose):
         cb = Codebook(n_clusters, metric="cosine", n_threads=n_threads,
                       random_state=int(seed)).fit(Z)
         if best is None or cb.distortion_ < best.distortion_:
@@ -421,7 +424,7 @@ class DocumentClusterer(ClusterMixin, BaseEstimator):
                                                         **common).fit(Xs), rng, verbose)
         say(f"seeding: spherical k-means x {self.n_init} in {self.seed_components} LSA dimensions")
         C0 = lsa_seed(Xs, k, n_components=self.seed_components, n_init=self.n_init,
-                      random_state=rng, n_threads=self.n_threads, progress=verbose)
+                      random_state=rng, n_threads=self.n_threads, verbose=verbose)
         say("spherical k-means on the sparse TF-IDF rows")
         return Codebook(k, metric="cosine", init=C0, random_state=rng, **common).fit(Xs)
 

@@ -564,7 +564,7 @@ class Matcher(BaseEstimator):
                 f"(got features={front!r})"
             )
         fs = extract_many([str(p) for p in paths], front, n_jobs=self.n_jobs,
-                          cache=self.cache, strict=True, progress=estimator_verbose(self))
+                          cache=self.cache, strict=True, verbose=estimator_verbose(self))
         return fs.utterances()
 
 

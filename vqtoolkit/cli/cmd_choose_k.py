@@ -80,7 +80,7 @@ def run(args) -> int:
     X = read_array(args.features)
     result = choose_k(X, method=args.method, k_range=k_range(args, X.shape[0]), alpha=args.alpha,
                       split_test=args.split_test, dip_alpha=args.dip_alpha, whiten=args.whiten,
-                      random_state=args.seed, progress=args.progress)
+                      random_state=args.seed, verbose=args.progress)
     if args.format == "json":
         import json
 

@@ -76,7 +76,7 @@ def run(args) -> int:
         warnings.simplefilter("ignore", UserWarning)  # failures are summarised below
         fs = extract_many(
             args.audio, extractor, n_jobs=args.jobs, labels=label_rule(args),
-            cache=cache, strict=args.strict, progress=args.progress,
+            cache=cache, strict=args.strict, verbose=args.progress,
         )
     for f, reason in fs.failures:
         print(f"vqtoolkit: skipped {f}: {reason}", file=sys.stderr)

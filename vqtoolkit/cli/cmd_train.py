@@ -147,7 +147,7 @@ def read_inputs(args, extractor, *, need_labels: bool):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             fs = extract_many(srcs, extractor, n_jobs=args.jobs, labels=rule,
-                              progress=args.progress)
+                              verbose=args.progress)
         failed = fs.failures
     for f, reason in failed:
         print(f"vqtoolkit: skipped {f}: {reason}", file=sys.stderr)

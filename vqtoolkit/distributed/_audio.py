@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._progress import DEPRECATED, function_verbose
 from ..errors import ParameterError
 from ._cluster import _client
 
@@ -40,7 +41,7 @@ class DistributedFeatures:
 
 
 def extract_mfcc(files, extractor=None, *, partition_size=200, label_regex=None, cache=False,
-                 client=None, progress=None):
+                 client=None, verbose=None, progress=DEPRECATED):
     """MFCC frames of many audio files, extracted on a Dask cluster, partition by partition.
 
     One task handles ``partition_size`` files (not one task per file), so the
@@ -65,9 +66,11 @@ def extract_mfcc(files, extractor=None, *, partition_size=200, label_regex=None,
         workers may not share a disk).
     client : distributed.Client, optional
         Default: :func:`get_client`.
-    progress : bool or None, default=None
+    verbose : bool or None, default=None
         Progress bar over partitions on stderr: ``None`` only when stderr is a
         terminal, ``True`` always, ``False`` never (see :mod:`vqtoolkit._progress`).
+    progress : bool
+        Deprecated alias of ``verbose`` (FutureWarning); removed in the next release.
 
     Returns
     -------
@@ -90,7 +93,7 @@ def extract_mfcc(files, extractor=None, *, partition_size=200, label_regex=None,
     futures = [client.submit(_extract_partition, [paths[i] for i in p], settings, cache_dir,
                              pure=False) for p in parts]
     metas = [client.submit(_partition_meta, f, pure=False) for f in futures]
-    _wait(client, metas, progress)
+    _wait(client, metas, function_verbose(verbose, progress, "extract_mfcc"))
     import dask
     import dask.array as da
 
@@ -247,12 +250,12 @@ def _check_partition_size(partition_size):
     return int(partition_size)
 
 
-def _wait(client, futures, progress):
+def _wait(client, futures, verbose):
     from distributed import as_completed
 
     from .._progress import progress_bar
 
     with progress_bar(total=len(futures), unit="partition", desc="MFCC (dask)",
-                      verbose=progress) as bar:
+                      verbose=verbose) as bar:
         for _ in as_completed(futures):
             bar.update(1)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._progress import DEPRECATED, function_verbose
 from ..errors import FileFormatError, ParameterError
 from ._mfcc import MFCCExtractor, decode_audio, warm_up
 from .featureset import FeatureSet, Utterance
@@ -38,7 +39,8 @@ def extract_many(
     labels=None,
     cache=True,
     strict: bool = False,
-    progress: bool | None = None,
+    verbose: bool | None = None,
+    progress=DEPRECATED,
 ) -> FeatureSet:
     """MFCC frames of many audio files, stacked into one :class:`FeatureSet`.
 
@@ -68,10 +70,12 @@ def extract_many(
         ``~/.cache/vqtoolkit/features``; ``False``: no cache.
     strict : bool
         Raise at the first bad file instead of collecting failures.
-    progress : bool or None, default=None
+    verbose : bool or None, default=None
         Progress bar on stderr: ``None`` shows it only when stderr is a
         terminal, ``True`` always (plain lines when stderr is a log or a pipe),
         ``False`` never. See :mod:`vqtoolkit._progress`.
+    progress : bool
+        Deprecated alias of ``verbose`` (FutureWarning); removed in the next release.
 
     Returns
     -------
@@ -99,7 +103,7 @@ def extract_many(
 
     settings = extractor.to_dict()
     results: dict[int, np.ndarray] = {}
-    bar = _progress_bar(len(files), progress)
+    bar = _progress_bar(len(files), function_verbose(verbose, progress, "extract_many"))
     bar.update(len(files) - len(todo))
     try:
         for idx, out in _run(todo, files, settings, cache_dir, n_jobs, strict):

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._progress import progress_bar
+from .._progress import DEPRECATED, function_verbose, progress_bar
 from .._validation import check_positive_int, check_random_state, check_X
 from ..backends import InMemoryRows
 from ..errors import ParameterError
@@ -162,7 +162,7 @@ class SelectionResult:
 
 def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip", dip_alpha=0.05,
              max_splits="auto", sample_size=2000, n_refs=10, whiten=None, n_threads=None,
-             random_state=None, progress=False):
+             random_state=None, verbose=False, progress=DEPRECATED):
     """Choose the number of codewords for ``X`` (and the codewords themselves).
 
     Parameters
@@ -196,11 +196,13 @@ def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip
         Whitening applied before choosing (and kept in the codebook).
     n_threads : int, optional
     random_state : None, int or RandomState
-    progress : bool or None, default=False
+    verbose : bool or None, default=False
         Progress bar on stderr, advancing by one per ``k`` fitted (curves; the
         gap statistic also counts its reference sets) or per codeword added
         (G-means / X-means). ``None`` shows it only when stderr is a
         terminal; see :mod:`vqtoolkit._progress`.
+    progress : bool
+        Deprecated alias of ``verbose`` (FutureWarning); removed in the next release.
 
     Returns
     -------
@@ -216,12 +218,13 @@ def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip
     ks = _k_values(k_range, method, n)
     space = TrainingSpace(resolve_whitener(whiten), EuclideanSpace())
     Xw = prepare_space(rows, space)  # the whitened rows (centred if float32 far from 0)
+    verbose = function_verbose(verbose, progress, "choose_k")
     splitting = method in ("gmeans", "xmeans")
     if splitting:  # counts codewords: starts at k_min, one more per split
         bar = progress_bar(desc=f"choose_k({method})", unit=" codewords", initial=int(ks[0]),
-                           verbose=progress)
+                           verbose=verbose)
     else:  # counts fits: one per k, and one per reference set of the gap statistic
-        bar = progress_bar(desc=f"choose_k({method})", unit=" fits", verbose=progress,
+        bar = progress_bar(desc=f"choose_k({method})", unit=" fits", verbose=verbose,
                            total=int(ks.size) + (n_refs if method == "gap" and _is_int(n_refs) else 0))
     tick = bar.update
     try:
