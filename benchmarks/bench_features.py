@@ -74,12 +74,12 @@ def main(argv=None) -> int:
             ref = user_loop(files, e)
             t_loop = time.perf_counter() - t
         t = time.perf_counter()
-        fs = extract_many(files, e, n_jobs=jobs, cache=False, progress=False)
+        fs = extract_many(files, e, n_jobs=jobs, cache=False, verbose=False)
         t_ours = time.perf_counter() - t
         with tempfile.TemporaryDirectory() as cache:
-            extract_many(files, e, n_jobs=jobs, cache=cache, progress=False)
+            extract_many(files, e, n_jobs=jobs, cache=cache, verbose=False)
             t = time.perf_counter()
-            extract_many(files, e, n_jobs=jobs, cache=cache, progress=False)
+            extract_many(files, e, n_jobs=jobs, cache=cache, verbose=False)
             t_cached = time.perf_counter() - t
         for name, secs in (("librosa loop (1 process)", t_loop),
                            (f"extract_many (n_jobs={jobs})", t_ours),

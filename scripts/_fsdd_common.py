@@ -48,7 +48,7 @@ def fsdd_features(mfcc: dict, *, n_jobs=2, progress=True):
 
     data = load_fsdd()
     return extract_many(data.files, extractor(mfcc), n_jobs=n_jobs, label_regex=FSDD_LABEL_REGEX,
-                        progress=progress)
+                        verbose=progress)
 
 
 def fit_predict(settings, train, y_train, test, *, seed):

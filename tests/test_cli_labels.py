@@ -53,7 +53,7 @@ def _api_matcher(tree):
     """The oracle: the same training done through the Python API."""
     e = MFCCExtractor.preset("speech", cmvn=None, n_mfcc=20)
     fs = extract_many(str(tree / "spk/*/*_t[01].wav"), e, n_jobs=1, labels="folder",
-                      progress=False)
+                      verbose=False)
     return vqtoolkit.Matcher(4, features=e, whiten="standard", random_state=0).fit(
         fs.utterances(), fs.labels("folder"))
 
@@ -233,7 +233,7 @@ def test_featureset_labels_kept_or_made_again(require_data, tree, tmp_path, caps
     assert "skipped" in err and "0_theo_0.wav" in err and "matching needs at least two" in err
     # a FeatureSet saved without labels (library default) gets the default rule
     e = MFCCExtractor.preset("speech")
-    bare = extract_many(str(tree / "spk"), e, n_jobs=1, progress=False)
+    bare = extract_many(str(tree / "spk"), e, n_jobs=1, verbose=False)
     assert bare.label_names == []
     bare.save(tmp_path / "bare.npz")
     assert main(["train", str(tmp_path / "bare.npz"), "-o", str(tmp_path / "b.npz"), "-k", "2",
@@ -286,7 +286,7 @@ def test_no_usable_input_exit_2_and_nothing_written(tree, folder_model, tmp_path
 def test_match_json_class_names_are_strings(tree, tmp_path, capsys):
     """A model trained in Python on integer classes: JSON keys, prediction and ranking agree."""
     e = MFCCExtractor.preset("speech", cmvn=None, n_mfcc=20)
-    fs = extract_many(str(tree / "spk/*/*_t[01].wav"), e, n_jobs=1, labels="folder", progress=False)
+    fs = extract_many(str(tree / "spk/*/*_t[01].wav"), e, n_jobs=1, labels="folder", verbose=False)
     y = (fs.labels("folder") == "bob").astype(int)
     model = vqtoolkit.Matcher(4, features=e, random_state=0).fit(fs.utterances(), y)
     model.save(tmp_path / "int.npz")

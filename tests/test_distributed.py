@@ -393,10 +393,10 @@ def test_extract_mfcc_equals_extract_many(client, wav_files):
     regex = r"(?P<digit>\d)_(?P<speaker>spk\d)"
     with pytest.warns(UserWarning, match="1 of 8 files could not be used"):
         got = extract_mfcc(paths[:4] + [bad] + paths[4:], ext, partition_size=3,
-                           label_regex=regex, client=client, progress=False)
+                           label_regex=regex, client=client, verbose=False)
     with pytest.warns(UserWarning):
         ref = extract_many(paths[:4] + [bad] + paths[4:], ext, n_jobs=1, cache=False,
-                           label_regex=regex, progress=False)
+                           label_regex=regex, verbose=False)
     assert isinstance(got, DistributedFeatures) and len(got) == 7
     assert got.X.numblocks[0] == 3  # partitions of 3, 3 (one bad) and 1 files
     np.testing.assert_array_equal(got.X.compute(), ref.X)
@@ -411,7 +411,7 @@ def test_score_collection_equals_matcher_score(client, wav_files):
 
     paths, _ = wav_files
     ext = MFCCExtractor.preset("speech")
-    feats = extract_mfcc(paths, ext, partition_size=2, client=client, progress=False)
+    feats = extract_mfcc(paths, ext, partition_size=2, client=client, verbose=False)
     utts = [feats.X[u.start:u.stop].compute() for u in feats.index]
     labels = [u.file.split("/")[-1][0] for u in feats.index]
     m = Matcher(4, features=ext, random_state=0).fit(utts, labels)

@@ -223,7 +223,7 @@ def test_batch_reports_bad_files_and_keeps_good(fsdd_folder, tmp_path):
     e = MFCCExtractor.preset("speech")
     with pytest.warns(UserWarning, match="3 of 15 files could not be used"):
         fs = extract_many(fsdd_folder, e, n_jobs=2, label_regex=REGEX,
-                          cache=tmp_path / "cache", progress=False)
+                          cache=tmp_path / "cache", verbose=False)
     failed = {f.split("/")[-1]: r for f, r in fs.failures}
     assert set(failed) == {"3_lucas_12.wav", "4_lucas_0.wav", "5_lucas_0.wav"}
     assert failed["3_lucas_12.wav"].startswith("truncated WAV file")
@@ -244,7 +244,7 @@ def test_batch_reports_bad_files_and_keeps_good(fsdd_folder, tmp_path):
 def test_batch_strict_stops(fsdd_folder):
     with pytest.raises(FileFormatError, match="3_lucas_12.wav: truncated"):
         extract_many(fsdd_folder, MFCCExtractor.preset("speech"), n_jobs=1, cache=False,
-                     strict=True, progress=False)
+                     strict=True, verbose=False)
 
 
 def test_cache_rerun_identical_and_atomic(fsdd_folder, tmp_path):
@@ -252,17 +252,17 @@ def test_cache_rerun_identical_and_atomic(fsdd_folder, tmp_path):
     e = MFCCExtractor(n_mfcc=13)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        first = extract_many(fsdd_folder, e, n_jobs=1, cache=cache, progress=False)
+        first = extract_many(fsdd_folder, e, n_jobs=1, cache=cache, verbose=False)
         entries = sorted(cache.rglob("*.npy"))
         assert len(entries) == 12
         assert not list(cache.rglob("*.tmp"))
         # a cached entry is what is served on the rerun
         poisoned = np.load(entries[0])
         np.save(entries[0], poisoned + 1)
-        second = extract_many(fsdd_folder, e, n_jobs=1, cache=cache, progress=False)
+        second = extract_many(fsdd_folder, e, n_jobs=1, cache=cache, verbose=False)
         # different settings → different key, so no stale features
         other = extract_many(fsdd_folder, MFCCExtractor(n_mfcc=12), n_jobs=1, cache=cache,
-                             progress=False)
+                             verbose=False)
     assert np.abs(second.X - first.X).max() == pytest.approx(1.0)
     assert other.X.shape[1] == 12
     assert len(sorted(cache.rglob("*.npy"))) == 24
@@ -272,7 +272,7 @@ def test_featureset_save_load(fsdd_folder, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fs = extract_many(fsdd_folder, MFCCExtractor.preset("speech"), n_jobs=1, cache=False,
-                          label_regex=REGEX, progress=False)
+                          label_regex=REGEX, verbose=False)
     path = fs.save(tmp_path / "fs.npz")
     back = FeatureSet.load(path)
     np.testing.assert_array_equal(back.X, fs.X)
@@ -285,15 +285,15 @@ def test_featureset_save_load(fsdd_folder, tmp_path):
 
 def test_batch_inputs(tmp_path):
     with pytest.raises(ParameterError, match="holds no audio files"):
-        extract_many(tmp_path, progress=False)
+        extract_many(tmp_path, verbose=False)
     with pytest.raises(ParameterError, match="matches no file"):
-        extract_many(str(tmp_path / "*.wav"), progress=False)
+        extract_many(str(tmp_path / "*.wav"), verbose=False)
     with pytest.raises(ParameterError, match="has no named groups"):
-        extract_many(tmp_path / "a.wav", label_regex=r"\d+", progress=False)
+        extract_many(tmp_path / "a.wav", label_regex=r"\d+", verbose=False)
     with pytest.raises(ParameterError, match="n_jobs=0"):
-        extract_many(tmp_path / "a.wav", n_jobs=0, progress=False)
+        extract_many(tmp_path / "a.wav", n_jobs=0, verbose=False)
     with pytest.warns(UserWarning, match="1 of 1 files"):
-        fs = extract_many(tmp_path / "missing.wav", cache=False, progress=False)
+        fs = extract_many(tmp_path / "missing.wav", cache=False, verbose=False)
     assert fs.X.shape == (0, 20) and fs.failures[0][1] == "No such file or directory"
 
 
@@ -304,7 +304,7 @@ def test_all_fsdd_files_extract(require_data):
     require_data("fsdd")
     d = load_fsdd()
     fs = extract_many(d.files, MFCCExtractor.preset("speech"), n_jobs=2, cache=False,
-                      progress=False)
+                      verbose=False)
     assert fs.failures == [] and len(fs) == 3000
     assert np.isfinite(fs.X).all()
 
@@ -324,7 +324,7 @@ def test_a_wrongly_scaled_file_fails_alone_with_its_name(tmp_path):
                                               r" up to 1e\+30"):
         ext(str(huge))
     with pytest.warns(UserWarning, match="1 of 4 files could not be used"):
-        fs = extract_many(good + [str(huge)], ext, n_jobs=1, cache=False, progress=False)
+        fs = extract_many(good + [str(huge)], ext, n_jobs=1, cache=False, verbose=False)
     assert len(fs) == 3 and np.isfinite(fs.X).all()
     assert [f for f, _ in fs.failures] == [str(huge)]
 
@@ -341,6 +341,6 @@ def test_features_are_bit_identical_whatever_n_jobs(tmp_path):
         sf.write(path, y.astype(np.float32), 16000, subtype="FLOAT")
         paths.append(str(path))
     ext = MFCCExtractor.preset("librosa")
-    one = extract_many(paths, ext, n_jobs=1, cache=False, progress=False)
-    two = extract_many(paths, ext, n_jobs=2, cache=False, progress=False)
+    one = extract_many(paths, ext, n_jobs=1, cache=False, verbose=False)
+    two = extract_many(paths, ext, n_jobs=2, cache=False, verbose=False)
     np.testing.assert_array_equal(one.X, two.X)
