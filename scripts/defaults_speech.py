@@ -1,6 +1,6 @@
 """Which default front end serves both speaker and word models? Measured on FSDD.
 
-Usage: python scripts/defaults_speech.py [--stage grid|chosen|all] [--out out/defaults_speech.json]
+Usage: python scripts/defaults_speech.py [--stage grid|chosen|unseen|all] [--out out/defaults_speech.json]
 
 Stage ``grid`` (seed 0): every MFCC setting of a small grid around the 'speech'
 preset (per-utterance CMVN off or mean-only, 13 or 20 coefficients, no deltas or
@@ -13,7 +13,12 @@ distortion, every test utterance against every speaker). Japanese Vowels
 
 Stage ``chosen``: the library defaults (``Matcher(random_state=seed)`` on the wav
 paths, nothing else given) over seeds 0-2, beside the tuned settings of
-``scripts/_fsdd_common.py``.
+``scripts/_fsdd_common.py`` and the former default (the 'speech' preset with
+per-utterance CMVN, 32 codewords).
+
+Stage ``unseen``: digits of a speaker left out of training (mean of the six
+rotations), the defaults with and without ``adapt='affine'``, beside the tuned
+``DIGIT_UNSEEN``.
 
 Features come from the disk cache of ``extract_many`` (~30 s per new setting).
 """
@@ -26,7 +31,17 @@ import sys
 import time
 
 import numpy as np
-from _fsdd_common import DIGIT, SPEAKER, fsdd_features, pick, split, table, write_json
+from _fsdd_common import (
+    DIGIT,
+    DIGIT_UNSEEN,
+    SPEAKER,
+    fit_predict,
+    fsdd_features,
+    pick,
+    split,
+    table,
+    write_json,
+)
 
 CODEBOOKS = [(32, "standard"), (64, "standard"), (32, None), (64, None)]
 
@@ -143,13 +158,46 @@ def run_chosen(seeds):
                              "digit": dig["digit"], "japanese_vowels": jv})
         rows.append(("tuned: SPEAKER / DIGIT / 64 codewords", seed, spk["speaker"], dig["digit"],
                      100 * spk["eer"], jv))
+        old = fsdd_scores(fsdd_features({"preset": "speech"}, n_jobs=2, progress=False), seed=seed)
+        doc["former_default"] = {"seed": seed, **old}
+        rows.append(("former default: 'speech' preset (CMVN)", seed, old["speaker"], old["digit"],
+                     100 * old["eer"], "-"))
     print(table(rows, ("settings", "seed", "speaker", "digit", "EER %", "Japanese Vowels")))
+    return doc
+
+
+def run_unseen(seed=0):
+    """Leave-one-speaker-out digit accuracy (mean of the six speakers)."""
+    from vqtoolkit import Matcher
+    from vqtoolkit.features._mfcc import DEFAULT_PRESET
+
+    fs_default = fsdd_features({"preset": DEFAULT_PRESET}, n_jobs=2, progress=False)
+    fs_tuned = fsdd_features(DIGIT_UNSEEN["mfcc"], n_jobs=2, progress=False)
+    variants = [("defaults", fs_default, None, None),
+                ("defaults, adapt='affine'", fs_default, None, "affine"),
+                ("tuned DIGIT_UNSEEN (128 codewords, affine)", fs_tuned, DIGIT_UNSEEN, "affine")]
+    rows, doc = [], {}
+    for name, fs, settings, adapt in variants:
+        utts, dig, spk = fs.utterances(), fs.labels("digit"), fs.labels("speaker")
+        accs = {}
+        for s in np.unique(spk):
+            held = spk == s
+            if settings is None:
+                m = Matcher(random_state=seed).fit(pick(utts, ~held), dig[~held])
+                pred = m.predict(pick(utts, held), adapt=adapt)
+            else:
+                pred = fit_predict(settings, pick(utts, ~held), dig[~held], pick(utts, held), seed=seed)
+            accs[str(s)] = float(np.mean(pred == dig[held]))
+        doc[name] = {"per_speaker": accs, "mean": float(np.mean(list(accs.values())))}
+        rows.append((name, doc[name]["mean"], min(accs.values())))
+        print(rows[-1], file=sys.stderr, flush=True)
+    print(table(rows, ("unseen-speaker digits", "mean of 6", "worst speaker")))
     return doc
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--stage", choices=("grid", "chosen", "all"), default="all")
+    p.add_argument("--stage", choices=("grid", "chosen", "unseen", "all"), default="all")
     p.add_argument("--seed", type=int, default=0, help="seed of the grid")
     p.add_argument("--out", default="out/defaults_speech.json")
     args = p.parse_args(argv)
@@ -159,6 +207,8 @@ def main(argv=None) -> int:
         doc["grid"] = run_grid(args.seed)
     if args.stage in ("chosen", "all"):
         doc["chosen"] = run_chosen([0, 1, 2])
+    if args.stage in ("unseen", "all"):
+        doc["unseen"] = run_unseen(args.seed)
     doc["seconds"] = round(time.perf_counter() - t0, 1)
     write_json(args.out, doc)
     return 0
