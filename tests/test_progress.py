@@ -169,6 +169,13 @@ def test_codebook_verbose_lines_match_the_history(capsys):
     lines = capsys.readouterr().err.splitlines()
     values = [float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith("iteration ")]
     np.testing.assert_allclose(values, cb.distortion_history_, rtol=1e-5)
+    # n_codewords='auto': the choice of k reports through the same switch
+    auto = Codebook("auto", selection={"method": "elbow", "k_range": range(1, 5)}, random_state=0,
+                    verbose=True).fit(X)
+    err = capsys.readouterr().err
+    assert "choose_k(elbow): 100%" in err and "4/4" in err and auto.selection_.k >= 1
+    Codebook("auto", selection={"method": "elbow", "k_range": range(1, 5)}, random_state=0).fit(X)
+    assert capsys.readouterr().err == ""
 
 
 def test_extract_many_bar_only_when_asked(tmp_path, capsys):

@@ -512,7 +512,7 @@ class Codebook(CodewordFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEst
         options = self.selection if isinstance(self.selection, dict) else {
             "method": self.selection or "gmeans"
         }
-        options = {"whiten": self.whiten, "n_threads": self.n_threads, **options}
+        options = {"whiten": self.whiten, "n_threads": self.n_threads, "verbose": self.verbose, **options}
         result = choose_k(X, random_state=self.random_state, **options)
         self._check_params()
         self._fit(X, None, result.k, result.codewords, 1)  # refine the chosen codewords
