@@ -71,7 +71,10 @@ def progress_bar(iterable=None, *, total=None, desc=None, unit="it", verbose=Non
         when not shown.
     """
     stream = sys.stderr
-    common = dict(total=total, desc=desc, unit=unit, initial=initial, file=stream, leave=False)
+    # miniters=1: every update may redraw (time permitting); tqdm's adaptive default skips updates
+    # after a fast start, which left slow steps (one split of G-means) looking stuck
+    common = dict(total=total, desc=desc, unit=unit, initial=initial, file=stream, leave=False,
+                  miniters=1)
     if not show_progress(verbose):
         return tqdm(iterable, disable=True, **common)
     if _is_tty(stream):  # follows the window size; 80 x 24 when the terminal reports none
