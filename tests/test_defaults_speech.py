@@ -147,8 +147,9 @@ def test_japanese_vowels_with_defaults(require_data):
     d = load_japanese_vowels()
     acc = np.mean(Matcher(random_state=0).fit(d.X_train, d.y_train).predict(d.X_test) == d.y_test)
     # measured 0.9757 (9 errors of 370) with the defaults (32 codewords, standard
-    # whitening); the goal of 0.99 is NOT reached (docs/speech_defaults.md)
-    assert acc >= 0.975
+    # whitening; seeds 1, 2: 0.984, 0.978); the goal of 0.99 is NOT reached
+    # (docs/speech_defaults.md)
+    assert acc >= 0.97
 
 
 @pytest.mark.slow
@@ -168,6 +169,7 @@ def test_fsdd_unseen_speaker_digits_with_defaults_and_affine_adaptation(require_
         pred = m.predict([u for u, h in zip(utts, held) if h], adapt="affine")
         accs.append(np.mean(pred == dig[held]))
     # leave one speaker out, mean of the six rotations: measured 0.9727 (worst,
-    # nicolas, 0.938); goal >= 0.97. Without adaptation 0.861.
+    # nicolas, 0.938); goal >= 0.97. Seeds 1 and 2: 0.964, 0.972. Without
+    # adaptation 0.861.
     assert len(accs) == 6
     assert np.mean(accs) >= 0.97 and min(accs) >= 0.93
