@@ -166,6 +166,9 @@ def test_damaged_partial_and_missing_files_are_fetched_again(mirror, home, sourc
     gone.unlink()
     untouched = sipu / "s2.data.gz"
     mtime = untouched.stat().st_mtime_ns
+    (sipu / "tmpab_c9x2z").write_bytes(b"half a download")  # what a fetch killed with -9 leaves
+    keep = sipu / "tmp_notes.txt"  # not a pooch temporary name: never touched
+    keep.write_text("mine")
     for p in (damaged, partial):
         assert sha256(p) != sources[p.relative_to(home).as_posix()]["sha256"]
 
@@ -174,6 +177,8 @@ def test_damaged_partial_and_missing_files_are_fetched_again(mirror, home, sourc
     for p in (damaged, partial, gone):
         assert sha256(p) == sources[p.relative_to(home).as_posix()]["sha256"]
     assert untouched.stat().st_mtime_ns == mtime  # a good file is kept, not rewritten
+    assert keep.read_text() == "mine"
+    keep.unlink()
     assert files_under(home) == sorted(p for p in sources if p.startswith("clustering/"))  # no temp files
 
 

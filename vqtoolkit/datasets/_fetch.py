@@ -133,6 +133,7 @@ def fetch(name: str, *, data_home=None, verbose=None, timeout: float = 30.0,
     files = files_of(name)
     home = download_home(data_home)
     base = mirror_url()
+    _remove_stale_temporaries(home, files)
     todo = [f for f in files if not _intact(home / f.local_path, f)]
     total = sum(f.size for f in todo)
     if todo:
@@ -264,6 +265,29 @@ def _download(name, todo, home, base, verbose, timeout, n_workers):
             for folder in reversed(created):
                 try:
                     folder.rmdir()
+                except OSError:
+                    pass
+
+
+#: names of pooch's temporary downloads (``tempfile.NamedTemporaryFile`` in the destination folder)
+_POOCH_TEMPORARY = re.compile(r"tmp[a-z0-9_]{8}")
+
+
+def _remove_stale_temporaries(home: Path, files) -> None:
+    """Delete what a killed fetch left: pooch temporaries beside the data set's files.
+
+    Only names of the ``tmpXXXXXXXX`` form that are not files of the registry,
+    in the folders this data set's files go to.
+    """
+    known = {f.local_path for f in files}
+    for folder in {(home / f.local_path).parent for f in files}:
+        if not folder.is_dir():
+            continue
+        for p in folder.iterdir():
+            if (_POOCH_TEMPORARY.fullmatch(p.name) and p.is_file()
+                    and p.relative_to(home).as_posix() not in known):
+                try:
+                    p.unlink()
                 except OSError:
                     pass
 
