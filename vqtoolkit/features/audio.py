@@ -12,8 +12,10 @@
   files that could not be used, each with the reason.
 - :func:`warm_up` compiles librosa's numba kernels (first run only) and says so.
 
-Presets (:data:`PRESETS`): ``'librosa'`` (librosa's defaults) and ``'speech'``
-(25 ms windows, 10 ms hop, 13 coefficients + Δ + ΔΔ, CMVN).
+Presets (:data:`PRESETS`): ``'librosa'`` (librosa's defaults), ``'speech'``
+(25 ms windows, 10 ms hop, 13 coefficients + Δ + ΔΔ, CMVN) and ``'vq'`` (the same
+framing, 20 coefficients + Δ + ΔΔ, no CMVN: the default front end of ``Matcher``
+and of the command line).
 """
 
 from ._batch import AUDIO_EXTENSIONS, default_cache_dir, extract_many, find_audio_files
