@@ -82,6 +82,19 @@ def test_matrices_record_no_front_end_and_refuse_paths_later(tones):
         Matcher(n_codewords=4, features=42).fit(files, labels)
 
 
+def test_extract_many_defaults_to_it_and_a_featureset_carries_it_into_the_matcher(tones, tmp_path):
+    from vqtoolkit.features.audio import extract_many
+
+    files, labels = tones
+    fs = extract_many(files, n_jobs=1, cache=False, verbose=False)
+    assert fs.extractor == default_extractor()
+    np.testing.assert_array_equal(fs.utterances()[0], default_extractor()(files[0]))
+    m = Matcher(n_codewords=4, random_state=0).fit(fs, labels)
+    assert m.features is None and m.features_ == default_extractor()
+    back = vqtoolkit.load(m.save(tmp_path / "from_featureset.npz"))
+    assert back.predict(files).tolist() == labels  # new audio read with the recorded settings
+
+
 def test_command_line_train_and_extract_default_to_the_same_front_end():
     from vqtoolkit.cli import build_parser
 

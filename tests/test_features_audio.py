@@ -294,7 +294,7 @@ def test_batch_inputs(tmp_path):
         extract_many(tmp_path / "a.wav", n_jobs=0, verbose=False)
     with pytest.warns(UserWarning, match="1 of 1 files"):
         fs = extract_many(tmp_path / "missing.wav", cache=False, verbose=False)
-    assert fs.X.shape == (0, 20) and fs.failures[0][1] == "No such file or directory"
+    assert fs.X.shape == (0, 60) and fs.failures[0][1] == "No such file or directory"  # preset vq
 
 
 @pytest.mark.slow

@@ -189,7 +189,7 @@ class Matcher(BaseEstimator):
     whitener_ : Whitener or None
     n_features_in_ : int
     features_ : MFCCExtractor or None
-        The front end that read the training audio (None for feature matrices).
+        The front end that made the training frames (None for bare matrices).
 
     Examples
     --------
@@ -237,7 +237,7 @@ class Matcher(BaseEstimator):
         """
         k = check_positive_int(self.n_codewords, "n_codewords")
         front = self.features if self.features is not None else default_extractor()
-        utts, from_audio = self._utterances(X, "Matcher.fit", front)
+        utts, used = self._utterances(X, "Matcher.fit", front)
         y = _labels(y)
         if y.shape[0] != len(utts):
             raise ParameterError(f"y has {y.shape[0]} labels for {len(utts)} utterances")
@@ -267,7 +267,7 @@ class Matcher(BaseEstimator):
         self.codebooks_ = codebooks
         self.whitener_ = whitener
         self.n_features_in_ = Xall.shape[1]
-        self.features_ = front if from_audio else self.features
+        self.features_ = used if used is not None else self.features
         return self
 
     # ---------------------------------------------------------------- inference
@@ -512,13 +512,13 @@ class Matcher(BaseEstimator):
     # ----------------------------------------------------------------- internals
 
     def _utterances(self, X, what, front):
-        """``(utterance matrices, whether audio was read)`` from matrices, a FeatureSet or
-        audio paths; ``front`` is the extractor for audio paths."""
-        from_audio = False
+        """``(utterance matrices, extractor that made them or None)`` from matrices, a
+        FeatureSet or audio paths; ``front`` is the extractor for audio paths."""
+        used = None
         if hasattr(X, "utterances") and hasattr(X, "index"):  # FeatureSet
-            utts = X.utterances()
+            utts, used = X.utterances(), getattr(X, "extractor", None)
         elif isinstance(X, (str, os.PathLike)):
-            utts, from_audio = self._extract([X], front), True
+            utts, used = self._extract([X], front), front
         elif isinstance(X, np.ndarray):
             raise ParameterError(
                 f"{what}: got one array of shape {X.shape}; pass a list of utterance "
@@ -535,7 +535,7 @@ class Matcher(BaseEstimator):
             if not items:
                 raise ParameterError(f"{what}: no utterances given")
             if all(isinstance(x, (str, os.PathLike)) for x in items):
-                utts, from_audio = self._extract(items, front), True
+                utts, used = self._extract(items, front), front
             else:
                 utts = [check_X(u, what=f"{what}: utterance {i}").X for i, u in enumerate(items)]
         if not utts:
@@ -544,7 +544,7 @@ class Matcher(BaseEstimator):
         if len(widths) > 1:
             raise ParameterError(f"{what}: utterances have different feature counts {sorted(widths)}")
         dtype = np.result_type(*[u.dtype for u in utts])
-        return [np.asarray(u, dtype=dtype) for u in utts], from_audio
+        return [np.asarray(u, dtype=dtype) for u in utts], used
 
     def _front_end(self):
         """The extractor for audio paths: ``features``, else the one ``fit`` used."""

@@ -56,7 +56,7 @@ def extract_mfcc(files, extractor=None, *, partition_size=200, label_regex=None,
         :func:`vqtoolkit.features.audio.extract_many`. Workers must see the
         same paths (a shared file system).
     extractor : MFCCExtractor, optional
-        Settings; default ``MFCCExtractor()``.
+        Settings; default the ``'vq'`` preset, as :func:`~vqtoolkit.features.audio.extract_many`.
     partition_size : int, default=200
         Files per task.
     label_regex : str, optional
@@ -77,9 +77,10 @@ def extract_mfcc(files, extractor=None, *, partition_size=200, label_regex=None,
     DistributedFeatures
     """
     from ..features._batch import _cache_dir, _compile_labels, find_audio_files, parse_labels
+    from ..features._mfcc import default_extractor
     from ..features.audio import MFCCExtractor, Utterance
 
-    extractor = MFCCExtractor() if extractor is None else extractor
+    extractor = default_extractor() if extractor is None else extractor
     if not isinstance(extractor, MFCCExtractor):
         raise ParameterError(f"extractor must be an MFCCExtractor, got {type(extractor).__name__}")
     partition_size = _check_partition_size(partition_size)

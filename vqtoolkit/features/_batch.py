@@ -17,7 +17,7 @@ import numpy as np
 
 from .._progress import DEPRECATED, function_verbose
 from ..errors import FileFormatError, ParameterError
-from ._mfcc import MFCCExtractor, decode_audio, warm_up
+from ._mfcc import MFCCExtractor, decode_audio, default_extractor, warm_up
 from .featureset import FeatureSet, Utterance
 from .labels import LabelRule, label_rule
 
@@ -51,7 +51,7 @@ def extract_many(
         patterns (``"data/**/*.wav"``). Files are processed in sorted order within
         each folder or pattern, and in the order given otherwise.
     extractor : MFCCExtractor, optional
-        Settings; default ``MFCCExtractor()`` (librosa's defaults).
+        Settings; default the ``'vq'`` preset, the default front end (:func:`default_extractor`).
     n_jobs : int, optional
         Worker processes; ``None`` or ``-1`` uses every CPU, ``1`` runs in-process.
     label_regex : str, optional
@@ -91,7 +91,7 @@ def extract_many(
     FileFormatError
         With ``strict=True``, the first bad file.
     """
-    extractor = MFCCExtractor() if extractor is None else extractor
+    extractor = default_extractor() if extractor is None else extractor
     if not isinstance(extractor, MFCCExtractor):
         raise ParameterError(f"extractor must be an MFCCExtractor, got {type(extractor).__name__}")
     files = find_audio_files(sources)
