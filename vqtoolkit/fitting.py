@@ -33,7 +33,7 @@ class FitSettings:
     """What the estimator's parameters ask of one fit (validated by the estimator)."""
 
     n_codewords: int
-    init: object = "k-means++"  # 'k-means++' | 'random' | 'lbg' | ndarray in original units
+    init: object = "k-means++"  # 'k-means++' | 'greedy-k-means++' | 'random' | 'lbg' | ndarray
     n_init: int = 1
     max_iter: int = 300
     tol: float = 1e-4
@@ -111,10 +111,10 @@ def fit_rows(rows, space, settings: FitSettings, rng) -> FittedCodebook:
     init = settings.init
     n_runs = settings.n_init
     seeds = None
-    if isinstance(init, str) and init == "k-means++":
+    if isinstance(init, str) and init in ("k-means++", "greedy-k-means++"):
         local, whole = trows.seeding_rows(rng)
         if not whole:  # too many rows to seed on: the restarts run on a sample, the best seeds
-            seeds = [_best_on_sample(local, k, n_runs, space, settings, rng)]
+            seeds = [_best_on_sample(local, k, n_runs, space, settings, rng, init)]
             n_runs = 1
     best = None
     for r in range(n_runs):
@@ -130,7 +130,7 @@ def fit_rows(rows, space, settings: FitSettings, rng) -> FittedCodebook:
             elif init == "random":
                 C0 = trows.take(trows.draw(k, rng))
             else:
-                C0 = _kmeans_plusplus(local, k, rng)
+                C0 = _kmeans_plusplus(local, k, rng, init)
             C0 = space.metric.project(np.asarray(C0, dtype=trows.dtype))
             res = run(C0, progress=settings.progress)
         if best is None or res.distortion < best.distortion:
@@ -179,7 +179,8 @@ def seed_first_batch(init, k, space, rng):
         if not isinstance(init, str):
             return _initial_array(space, init, k, trows.shape[1])
         local, _ = trows.seeding_rows(rng)
-        return space.metric.project(np.asarray(_kmeans_plusplus(local, k, rng), dtype=np.float64))
+        seeded = _kmeans_plusplus(local, k, rng, init)
+        return space.metric.project(np.asarray(seeded, dtype=np.float64))
     return seed
 
 
@@ -241,11 +242,12 @@ def _initial_array(space, init, k, d):
     return space.codewords_in(init)
 
 
-def _best_on_sample(local, k, n_runs, space, settings, rng):
+def _best_on_sample(local, k, n_runs, space, settings, rng, init="k-means++"):
     """Best of ``n_runs`` k-means++ + Lloyd runs on an in-memory sample: a seed for the whole data."""
     best = None
     for _ in range(n_runs):
-        res = lloyd(local, space.metric.project(_kmeans_plusplus(local, k, rng)), max_iter=settings.max_iter,
+        C0 = space.metric.project(_kmeans_plusplus(local, k, rng, init))
+        res = lloyd(local, C0, max_iter=settings.max_iter,
                     tol=settings.tol, empty=settings.empty, update=space.update,
                     metric=space.assign_metric, rng=rng, algorithm=settings.algorithm)
         if best is None or res.distortion < best.distortion:
@@ -253,10 +255,15 @@ def _best_on_sample(local, k, n_runs, space, settings, rng):
     return best.centers
 
 
-def _kmeans_plusplus(local, k, rng):
-    """k-means++ on in-memory rows (the rows a backend seeds on), with their weights and threads."""
+def _kmeans_plusplus(local, k, rng, init="k-means++"):
+    """k-means++ on in-memory rows (the rows a backend seeds on), with their weights and threads.
+
+    ``init='greedy-k-means++'``: greedy k-means++ on all of them; otherwise
+    ``method='auto'`` (k-means|| on many dense rows, see :func:`kmeans_plusplus`).
+    """
+    method = "greedy" if init == "greedy-k-means++" else "auto"
     return kmeans_plusplus(local.X, k, rng, sample_weight=local.sample_weight,
-                           n_threads=local.n_threads)
+                           n_threads=local.n_threads, method=method)
 
 
 def _finish(space, res):

@@ -12,22 +12,135 @@ import scipy.sparse as sp
 from . import kernels
 from .errors import ParameterError, overflow_error
 
-__all__ = ["kmeans_plusplus", "random_rows", "random_row_numbers", "split_codewords", "INIT_METHODS"]
+__all__ = ["kmeans_plusplus", "greedy_kmeans_plusplus", "kmeans_parallel", "random_rows",
+           "random_row_numbers", "split_codewords", "INIT_METHODS", "SEEDING_METHODS"]
 
-INIT_METHODS = ("k-means++", "random", "lbg")
+INIT_METHODS = ("k-means++", "greedy-k-means++", "random", "lbg")
+SEEDING_METHODS = ("auto", "greedy", "k-means||")
+
+#: Dense data with more rows than this seed with k-means|| under ``method='auto'``.
+PARALLEL_MIN_ROWS = 10_000
+
+#: Dense rows with at least this many features seed on :class:`~vqtoolkit.kernels.GemmSeedingState`;
+#: fewer on the pruned :class:`~vqtoolkit.kernels.SeedingState` (see docs/seeding.md).
+GEMM_MIN_FEATURES = 16
 
 
 def kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_trials=None,
-                    n_threads=None):
-    """Greedy k-means++ seeding (Arthur & Vassilvitskii 2007, as in scikit-learn).
+                    n_threads=None, method="auto"):
+    """k-means++ seeding, the default of ``init='k-means++'``.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    n_codewords : int
+    rng : numpy.random.RandomState
+    sample_weight : ndarray of shape (n_samples,), optional
+    n_local_trials : int, optional
+        Candidates per codeword of the greedy step; ``2 + int(log(n_codewords))`` by default.
+    n_threads : int, optional
+        Results do not depend on it.
+    method : {'auto', 'greedy', 'k-means||'}
+        ``'greedy'``: :func:`greedy_kmeans_plusplus` on all rows (what
+        ``init='greedy-k-means++'`` runs). ``'k-means||'``:
+        :func:`kmeans_parallel` (a few passes over the rows draw candidates,
+        then greedy k-means++ on the candidates weighted by the rows nearest
+        to them). ``'auto'``: k-means|| for dense data of more than
+        ``PARALLEL_MIN_ROWS`` (10,000) rows, greedy otherwise (small data,
+        where it costs little, and sparse data).
+
+    Returns
+    -------
+    centers : ndarray of shape (n_codewords, n_features), dtype of ``X``
+    """
+    if method not in SEEDING_METHODS:
+        raise ParameterError(f"method={method!r} is not one of {SEEDING_METHODS}")
+    if method == "auto":
+        big = not sp.issparse(X) and X.shape[0] > PARALLEL_MIN_ROWS
+        method = "k-means||" if big else "greedy"
+    seed = kmeans_parallel if method == "k-means||" else greedy_kmeans_plusplus
+    return seed(X, n_codewords, rng, sample_weight=sample_weight, n_local_trials=n_local_trials,
+                n_threads=n_threads)
+
+
+def kmeans_parallel(X, n_codewords, rng, *, sample_weight=None, rounds=3, oversampling=None,
+                    n_local_trials=None, n_threads=None):
+    """k-means|| (Bahmani et al. 2012), then greedy k-means++ on the weighted candidates.
+
+    One row drawn by weight starts the candidate set; each of ``rounds``
+    rounds keeps every row independently with probability
+    ``min(1, oversampling w_i D(x_i)^2 / sum_j w_j D(x_j)^2)`` and updates
+    ``D`` (and the nearest candidate of every row) with one pass. Each
+    candidate then weighs the weight of the rows nearest to it, and
+    :func:`greedy_kmeans_plusplus` picks ``n_codewords`` of them.
+
+    Costs ``rounds`` assignment passes against about ``oversampling``
+    candidates each (a Lloyd pass each with the defaults) plus greedy
+    k-means++ on about ``rounds * oversampling`` weighted candidates. The
+    defaults (3 rounds of ``n_codewords``; Bahmani et al. use 5 of
+    ``2 n_codewords``) were the cheapest that matched greedy k-means++ on all
+    rows in ``benchmarks/bench_seeding.py`` (docs/seeding.md).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), dense
+    n_codewords : int
+    rng : numpy.random.RandomState
+    sample_weight : ndarray of shape (n_samples,), optional
+    rounds : int
+    oversampling : float, optional
+        Expected rows kept per round; ``n_codewords`` by default.
+    n_local_trials : int, optional
+        Of the greedy step on the candidates.
+    n_threads : int, optional
+        Results do not depend on it.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_codewords, n_features), dtype of ``X``
+    """
+    n = X.shape[0]
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    ell = float(n_codewords) if oversampling is None else float(oversampling)
+    first = _weighted_choice(rng, w, 1)
+    chosen = [first]
+    owner, closest = kernels.assign(X, X[first], n_threads=n_threads)
+    closest = closest.astype(np.float64)
+    n_chosen = 1
+    for _ in range(rounds):
+        pot = float(w @ closest)
+        if pot <= 0:
+            break
+        keep = np.flatnonzero(rng.uniform(size=n) < ell * w * closest / pot)
+        if keep.size == 0:
+            continue
+        codes, dist = kernels.assign(X, X[keep], n_threads=n_threads)
+        nearer = dist < closest
+        closest[nearer] = dist[nearer]
+        owner[nearer] = codes[nearer] + n_chosen
+        chosen.append(keep)
+        n_chosen += keep.size
+    rows = np.concatenate(chosen)
+    if rows.size <= n_codewords:  # too few candidates: k-means++ on all rows instead
+        return greedy_kmeans_plusplus(X, n_codewords, rng, sample_weight=sample_weight,
+                                      n_local_trials=n_local_trials, n_threads=n_threads)
+    weight = np.bincount(owner, weights=w, minlength=rows.size)
+    return greedy_kmeans_plusplus(X[rows], n_codewords, rng, sample_weight=weight,
+                                  n_local_trials=n_local_trials, n_threads=n_threads)
+
+
+def greedy_kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_trials=None,
+                           n_threads=None):
+    """Exact greedy k-means++ seeding on all rows (Arthur & Vassilvitskii 2007, as in scikit-learn).
 
     Each new codeword is the best of ``n_local_trials`` candidates drawn with
     probability proportional to ``weight * D(x)^2`` (the one that lowers the
-    potential ``sum weight * D(x)^2`` most). Dense input keeps, for every row,
-    its nearest codeword so far and skips the rows that the triangle
-    inequality proves a candidate cannot bring closer
-    (:class:`vqtoolkit.kernels.SeedingState`): the same choices, most rows
-    untouched once a few codewords exist.
+    potential ``sum weight * D(x)^2`` most). Dense rows keep their nearest
+    distance in a kernel state: with fewer than ``GEMM_MIN_FEATURES``
+    features :class:`vqtoolkit.kernels.SeedingState`, which skips the rows
+    that the triangle inequality proves a candidate cannot bring closer; with
+    more :class:`vqtoolkit.kernels.GemmSeedingState`, one GEMM per block of
+    rows and step. ``init='greedy-k-means++'`` seeds with this on all rows.
 
     Parameters
     ----------
@@ -37,6 +150,8 @@ def kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_trials=N
     sample_weight : ndarray of shape (n_samples,), optional
     n_local_trials : int, optional
         Defaults to ``2 + int(log(n_codewords))``.
+    n_threads : int, optional
+        Results do not depend on it.
 
     Returns
     -------
@@ -48,8 +163,15 @@ def kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_trials=N
         n_local_trials = 2 + int(np.log(n_codewords))
     if sp.issparse(X):
         return _kmeans_plusplus_sparse(X, n_codewords, rng, w, n_local_trials, n_threads)
+    state_class = kernels.GemmSeedingState if d >= GEMM_MIN_FEATURES else kernels.SeedingState
+    with kernels.single_threaded_blas():
+        state = state_class(X, sample_weight, n_centers=n_codewords, n_threads=n_threads)
+        return _greedy_dense(X, n_codewords, rng, w, n_local_trials, state)
+
+
+def _greedy_dense(X, n_codewords, rng, w, n_local_trials, state):
+    n, d = X.shape
     centers = np.empty((n_codewords, d), dtype=X.dtype)
-    state = kernels.SeedingState(X, sample_weight, n_centers=n_codewords, n_threads=n_threads)
     first = _weighted_choice(rng, w, 1)[0]
     centers[0] = X[int(first)]
     with np.errstate(over="ignore", invalid="ignore"):
