@@ -44,6 +44,8 @@ _SUM_KEY = "__sha256__"
 _KINDS = {
     "codebook": "vqtoolkit.codebook:Codebook",
     "matcher": "vqtoolkit.matcher:Matcher",
+    "ubm_matcher": "vqtoolkit.ubm:UBMMatcher",
+    "stream_matcher": "vqtoolkit.streams:StreamMatcher",
     "document_clusterer": "vqtoolkit.documents:DocumentClusterer",
     "featureset": "vqtoolkit.features.featureset:FeatureSet",
 }
