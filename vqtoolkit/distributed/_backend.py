@@ -19,10 +19,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import kernels
-from ..backends import InMemoryRows, Rows, check_moments, group_medians, group_rows
+from ..backends import InMemoryRows, Rows, check_moments, group_rows
 from ..moments import block_moments
 from ..seeding import random_row_numbers
 from ._cluster import _client
+from ._medians import code_ranges, dask_medians
 from ._prepare import check_dask_weight, check_dask_X
 
 __all__ = ["DaskRows", "DaskPasses", "tree_reduce", "map_rows", "lazy_weighted_mean",
@@ -200,6 +201,9 @@ class DaskPasses:
         self.metric = metric
         self._steps = None
         self._C = None
+        self._ranges = None
+        #: one dict per :meth:`medians` call: refinement passes and values gathered to the client
+        self.median_log = []
 
     def __enter__(self):
         return self
@@ -223,6 +227,7 @@ class DaskPasses:
         first = self._steps is None
         self._steps = steps
         self._C = np.ascontiguousarray(C)
+        self._ranges = total.ranges
         return total.stats, rows.shape[0] if first else total.changed
 
     def reset(self):
@@ -241,12 +246,27 @@ class DaskPasses:
         return rows[np.lexsort((rows, -d))[:m]]
 
     def medians(self, C):
-        """Weighted medians of every codeword's rows (gathers the rows and codes to the client)."""
+        """Weighted medians of every codeword's rows, exact, by histogram passes over the chunks.
+
+        The rows and codes stay on the workers: see :mod:`vqtoolkit.distributed._medians`
+        (``C[j]`` is kept for a codeword with no rows, as in memory).
+        """
+        log = {}
+        out = dask_medians(self._run, C, self._ranges, log=log)
+        self.median_log.append(log)
+        return out
+
+    def _run(self, fn, plan):
+        """``fn(x, w, step, plan)`` on every chunk (with the last pass's codes), added in chunk order."""
+        import dask
+
         rows = self.rows
-        X = rows._gather_rows(np.arange(rows.shape[0]))
-        codes = np.asarray(self.codes_array().compute())
-        w = np.ones(rows.shape[0]) if rows.w is None else rows._weights()
-        return group_medians(X, w, codes, C)
+        client = rows.client
+        P = dask.delayed(plan, pure=True)
+        tasks = [dask.delayed(fn, pure=False)(x, w, s, P)
+                 for x, w, s in zip(rows._chunks(), rows._weight_chunks(), self._steps)]
+        parts = client.compute(tasks)
+        return tree_reduce(parts, _add, lambda f, *a: client.submit(f, *a, pure=False)).result()
 
     def codes_array(self):
         """Codes of the last pass: a lazy Dask array over the workers' results."""
@@ -304,10 +324,10 @@ class _Step:
     (relocating empty codewords, ``sq_distances``) recomputes them from the rows.
     """
 
-    __slots__ = ("stats", "changed", "codes")
+    __slots__ = ("stats", "changed", "codes", "ranges")
 
-    def __init__(self, stats, changed, codes=None):
-        self.stats, self.changed, self.codes = stats, changed, codes
+    def __init__(self, stats, changed, codes=None, ranges=None):
+        self.stats, self.changed, self.codes, self.ranges = stats, changed, codes, ranges
 
 
 def _step(x, C, w, prev, metric, n_threads):
@@ -316,16 +336,20 @@ def _step(x, C, w, prev, metric, n_threads):
     # the codes wait on the worker for the next pass: the smallest integer type that holds them
     codes = codes.astype(np.min_scalar_type(max(C.shape[0] - 1, 0)), copy=False)
     changed = 0 if prev is None else int(np.count_nonzero(codes != prev.codes))
-    return _Step(stats, changed, codes)
+    # k-medians: the first bracket of the medians comes with the pass (no extra read of the rows)
+    ranges = code_ranges(x, codes, w, C.shape[0]) if metric == "cityblock" else None
+    return _Step(stats, changed, codes, ranges)
 
 
 def _combine(*parts):
     stats = parts[0].stats
     changed = parts[0].changed
+    ranges = parts[0].ranges
     for p in parts[1:]:
         stats = stats + p.stats
         changed += p.changed
-    return _Step(stats, changed)
+        ranges = None if ranges is None else ranges + p.ranges
+    return _Step(stats, changed, ranges=ranges)
 
 
 def _add(*parts):
