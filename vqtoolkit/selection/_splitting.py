@@ -25,7 +25,21 @@ Rounds stop when no codeword splits or ``k_max`` is reached. With
 nearest neighbour are merged when the members of both, projected on the line
 through the two codewords, pass the dip test (one mode), closest pairs first,
 then Lloyd again, until no pair merges. It undoes the extra codewords that
-splitting many clusters at once leaves in local optima of k-means. All distances go
+splitting many clusters at once leaves in local optima of k-means.
+
+Then (``resplit=True``, the default) a *re-split* pass: the dip test of step
+2 sees one cluster's members only, and when k-means has settled in a local
+optimum where one codeword sits between two true clusters and its
+neighbours hold the rest of them (S4: a sparse cluster shared among three
+codewords), that projection is unimodal although the data are not. So every
+cluster the Anderson–Darling test still rejects is tried again, strongest
+first: its children replace it, all codewords are refined with Lloyd, and
+the new configuration is kept if the merge step would merge nothing in it
+(every codeword and its nearest neighbour bimodal along the line joining
+them) — the same unimodality rule, applied after the global refinement
+instead of before. Rounds and the merge step then resume from the kept
+configuration, and the pass repeats until it keeps nothing (or the merge
+step brings ``k`` back to where the pass last started). All distances go
 through :mod:`vqtoolkit.kernels` (via :func:`vqtoolkit.lloyd.lloyd`).
 """
 
@@ -94,8 +108,8 @@ class GrowthResult:
     score_per_round: np.ndarray
 
 
-def gmeans(X, *, alpha, k_min, k_max, rng, split_test="ad+dip", dip_alpha=0.05, n_threads=None,
-           max_iter=300, tol=1e-4, progress=None, max_splits=None):
+def gmeans(X, *, alpha, k_min, k_max, rng, split_test="ad+dip", dip_alpha=0.05, resplit=True,
+           n_threads=None, max_iter=300, tol=1e-4, progress=None, max_splits=None):
     """G-means: split while the projection on the split direction is not normal (and not unimodal).
 
     Parameters
@@ -107,6 +121,11 @@ def gmeans(X, *, alpha, k_min, k_max, rng, split_test="ad+dip", dip_alpha=0.05, 
         ``'ad'`` is Hamerly & Elkan's rule; ``'ad+dip'`` also asks the dip
         test to reject unimodality at ``dip_alpha``, and merges unimodal
         neighbour pairs at the end (see the module docstring).
+    resplit : bool
+        With ``'ad+dip'``: after the merge step, try again to split each
+        cluster the Anderson–Darling test rejects, keeping a split when the
+        refined configuration has no unimodal neighbour pair (see the module
+        docstring).
     max_splits : int or None
         Clusters split per round (``None``: every one that asks).
 
@@ -114,8 +133,8 @@ def gmeans(X, *, alpha, k_min, k_max, rng, split_test="ad+dip", dip_alpha=0.05, 
     -------
     GrowthResult
         ``score_per_round`` holds the number of splits of each round; the
-        merge step, if it merged anything, adds a last entry with minus the
-        number of merges.
+        merge step, if it merged anything, adds an entry with minus the
+        number of merges, and each split kept by the re-split pass an entry of 1.
     """
     use_dip = split_test == "ad+dip"
 
@@ -137,9 +156,11 @@ def gmeans(X, *, alpha, k_min, k_max, rng, split_test="ad+dip", dip_alpha=0.05, 
 
     merge = (lambda rows, res, common: _merge_unimodal(rows, res, dip_alpha, common)) \
         if use_dip else None
+    resplit = (lambda rows, res, tested, common: _resplit_checked(rows, res, tested, dip_alpha, common)) \
+        if use_dip and resplit else None
     return _grow(X, decide, k_min=k_min, k_max=k_max, rng=rng, n_threads=n_threads,
                  max_iter=max_iter, tol=tol, progress=progress, score=None,
-                 max_splits=max_splits, merge=merge)
+                 max_splits=max_splits, merge=merge, resplit=resplit)
 
 
 def xmeans(X, *, k_min, k_max, rng, n_threads=None, max_iter=300, tol=1e-4, progress=None,
@@ -202,7 +223,7 @@ def bic(codes, sq_distances, n_features):
 
 
 def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, score,
-          max_splits, merge=None):
+          max_splits, merge=None, resplit=None):
     # X: an array or a rows backend (Dask): the refinements run where the rows are, through
     # the one Lloyd loop; each round's split tests read every cluster's members
     X = as_rows(X, n_threads=n_threads)
@@ -217,46 +238,50 @@ def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, s
     snapshots = [res.centers]
     rnd = 0
     cache = {}  # center bytes + size -> (record, children): unchanged clusters are not retested
-    while res.centers.shape[0] < k_max:
-        rnd += 1
-        C = res.centers.astype(np.float64)
-        k = C.shape[0]
-        groups = X.groups(res.codes, k)
-        candidates = []
-        for j in range(k):
-            rows = groups[j]
-            if rows.shape[0] < MIN_SPLIT_SIZE:
-                continue
-            key = (C[j].tobytes(), rows.shape[0])
-            if key not in cache:
-                children, codes = _two_means(rows, C[j], rng)
-                rec = None if children is None else decide(rows, C[j], children, codes, rnd, k, j)
-                cache[key] = (rec, children)
-            rec, children = cache[key]
-            if rec is None:
-                continue
-            rec = replace(rec, round=rnd, k_before=k, cluster=j)
-            history.append(rec)
-            if rec.split:
-                candidates.append((-_strength(rec), j, children))
-        if not candidates:
+    k_tried = -1  # k of the last configuration the re-split pass started from
+    while True:
+        while res.centers.shape[0] < k_max:
+            rnd += 1
+            k = res.centers.shape[0]
+            candidates = []
+            for rec, children in _test_all(X, res, decide, cache, rng, rnd):
+                history.append(rec)
+                if rec.split:
+                    candidates.append((-_strength(rec), rec.cluster, children))
+            if not candidates:
+                break
+            candidates.sort(key=lambda t: (t[0], t[1]))
+            limit = k_max - k if max_splits is None else min(max_splits, k_max - k)
+            chosen = {j: ch for _, j, ch in candidates[:limit]}
+            C = res.centers.astype(np.float64)
+            newC = np.vstack([chosen[j] if j in chosen else C[j][None, :] for j in range(k)])
+            res = lloyd(X, newC.astype(X.dtype), **common)
+            ks.append(res.centers.shape[0])
+            scores.append(_global_score(res, X.shape[1], score) if score else float(len(chosen)))
+            snapshots.append(res.centers)
+            if progress is not None:
+                progress(res.centers.shape[0])
+        if merge is not None:
+            k_grown = res.centers.shape[0]
+            res = merge(X, res, common)
+            if res.centers.shape[0] < k_grown:
+                ks.append(res.centers.shape[0])
+                scores.append(float(res.centers.shape[0] - k_grown))
+        # the re-split pass; the growth resumes from the configuration it keeps, and stops for good
+        # when the merge step brings k back to where the previous pass started (no cycles)
+        k = res.centers.shape[0]
+        if resplit is None or k >= k_max or k <= k_tried:
             break
-        candidates.sort(key=lambda t: (t[0], t[1]))
-        limit = k_max - k if max_splits is None else min(max_splits, k_max - k)
-        chosen = {j: ch for _, j, ch in candidates[:limit]}
-        newC = np.vstack([chosen[j] if j in chosen else C[j][None, :] for j in range(k)])
-        res = lloyd(X, newC.astype(X.dtype), **common)
+        k_tried = k
+        new = resplit(X, res, _test_all(X, res, decide, cache, rng, rnd), common)
+        if new is None:
+            break
+        res = new
         ks.append(res.centers.shape[0])
-        scores.append(_global_score(res, X.shape[1], score) if score else float(len(chosen)))
+        scores.append(1.0)
         snapshots.append(res.centers)
         if progress is not None:
             progress(res.centers.shape[0])
-    if merge is not None:
-        k_grown = res.centers.shape[0]
-        res = merge(X, res, common)
-        if res.centers.shape[0] < k_grown:
-            ks.append(res.centers.shape[0])
-            scores.append(float(res.centers.shape[0] - k_grown))
     if score == "bic":
         best = int(np.argmax(scores))
         centers = snapshots[best]
@@ -264,6 +289,76 @@ def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, s
         centers = res.centers
     return GrowthResult(np.asarray(centers), tuple(history), np.asarray(ks),
                         np.asarray(scores, dtype=np.float64))
+
+
+def _test_all(X, res, decide, cache, rng, rnd):
+    """The split test of every codeword of ``res`` large enough: a list of ``(record, children)``."""
+    C = res.centers.astype(np.float64)
+    k = C.shape[0]
+    groups = X.groups(res.codes, k)
+    out = []
+    for j in range(k):
+        rows = groups[j]
+        if rows.shape[0] < MIN_SPLIT_SIZE:
+            continue
+        key = (C[j].tobytes(), rows.shape[0])
+        if key not in cache:
+            children, codes = _two_means(rows, C[j], rng)
+            rec = None if children is None else decide(rows, C[j], children, codes, rnd, k, j)
+            cache[key] = (rec, children)
+        rec, children = cache[key]
+        if rec is not None:
+            out.append((replace(rec, round=rnd, k_before=k, cluster=j), children))
+    return out
+
+
+def _resplit_checked(rows_backend, res, tested, dip_alpha, common):
+    """After the merge step: try splitting again each cluster the Anderson–Darling test rejects.
+
+    The clusters whose projection is not normal but was refused by the dip
+    guard are tried in turn, strongest ``A²`` first: the parent is replaced
+    by its two children, all codewords are refined with Lloyd, and the new
+    configuration is kept when the merge step would merge no pair of it (every
+    codeword and its nearest neighbour are bimodal along the line joining
+    them). Returns the first configuration kept, or ``None``.
+    """
+    C = res.centers.astype(np.float64)
+    k = C.shape[0]
+    rejected = sorted(((-_strength(rec), rec.cluster, ch) for rec, ch in tested
+                       if rec.statistic > rec.threshold), key=lambda t: (t[0], t[1]))
+    for _, j, children in rejected:
+        newC = np.vstack([C[:j], children, C[j + 1:]])
+        cand = lloyd(rows_backend, newC.astype(rows_backend.dtype), **common)
+        if cand.centers.shape[0] > k and not _unimodal_pairs(rows_backend, cand, dip_alpha):
+            return cand
+    return None
+
+
+def _unimodal_pairs(rows_backend, res, dip_alpha):
+    """Pairs (codeword, nearest codeword), closest first, each codeword once, whose members look unimodal."""
+    C = res.centers.astype(np.float64)
+    k = C.shape[0]
+    if k < 2:
+        return []
+    D = kernels.pairwise_sq_distances(C, C)
+    np.fill_diagonal(D, np.inf)
+    nearest = np.argmin(D, axis=1)
+    pairs = sorted({(min(i, int(j)), max(i, int(j))) for i, j in enumerate(nearest)},
+                   key=lambda t: (D[t], t))
+    used = set()
+    merged = []
+    groups = rows_backend.groups(res.codes, k)
+    for i, j in pairs:
+        if i in used or j in used:
+            continue
+        rows = np.concatenate([groups[i], groups[j]])  # the dip test ignores the order
+        if rows.shape[0] < MIN_SPLIT_SIZE:
+            continue
+        proj = rows @ (C[i] - C[j])
+        if dip_pvalue(dip_statistic(proj), proj.shape[0]) >= dip_alpha:
+            used.update((i, j))
+            merged.append((i, j))
+    return merged
 
 
 def _merge_unimodal(rows_backend, res, dip_alpha, common):
@@ -278,25 +373,10 @@ def _merge_unimodal(rows_backend, res, dip_alpha, common):
     while res.centers.shape[0] >= 2:
         C = res.centers.astype(np.float64)
         k = C.shape[0]
-        D = kernels.pairwise_sq_distances(C, C)
-        np.fill_diagonal(D, np.inf)
-        nearest = np.argmin(D, axis=1)
-        pairs = sorted({(min(i, int(j)), max(i, int(j))) for i, j in enumerate(nearest)},
-                       key=lambda t: (D[t], t))
         used = set()
-        merged = []
-        groups = rows_backend.groups(res.codes, k)
-        for i, j in pairs:
-            if i in used or j in used:
-                continue
-            rows = np.concatenate([groups[i], groups[j]])  # the dip test ignores the order
-            if rows.shape[0] < MIN_SPLIT_SIZE:
-                continue
-            v = C[i] - C[j]
-            proj = rows @ v
-            if dip_pvalue(dip_statistic(proj), proj.shape[0]) >= dip_alpha:
-                used.update((i, j))
-                merged.append((i, j))
+        merged = _unimodal_pairs(rows_backend, res, dip_alpha)
+        for pair in merged:
+            used.update(pair)
         if not merged:
             break
         w = res.counts
