@@ -83,7 +83,8 @@ def kmeans_parallel(X, n_codewords, rng, *, sample_weight=None, rounds=3, oversa
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), dense
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        The candidates of a round are made dense for their pass.
     n_codewords : int
     rng : numpy.random.RandomState
     sample_weight : ndarray of shape (n_samples,), optional
@@ -104,7 +105,7 @@ def kmeans_parallel(X, n_codewords, rng, *, sample_weight=None, rounds=3, oversa
     ell = float(n_codewords) if oversampling is None else float(oversampling)
     first = _weighted_choice(rng, w, 1)
     chosen = [first]
-    owner, closest = kernels.assign(X, X[first], n_threads=n_threads)
+    owner, closest = kernels.assign(X, _rows(X, first), n_threads=n_threads)
     closest = closest.astype(np.float64)
     n_chosen = 1
     for _ in range(rounds):
@@ -114,7 +115,7 @@ def kmeans_parallel(X, n_codewords, rng, *, sample_weight=None, rounds=3, oversa
         keep = np.flatnonzero(rng.uniform(size=n) < ell * w * closest / pot)
         if keep.size == 0:
             continue
-        codes, dist = kernels.assign(X, X[keep], n_threads=n_threads)
+        codes, dist = kernels.assign(X, _rows(X, keep), n_threads=n_threads)
         nearer = dist < closest
         closest[nearer] = dist[nearer]
         owner[nearer] = codes[nearer] + n_chosen
@@ -287,6 +288,13 @@ def split_codewords(centers, spread, which, rng, *, epsilon=1e-3):
 def _weighted_choice(rng, w, size, replace=True):
     total = w.sum()
     return rng.choice(w.shape[0], size=size, replace=replace, p=w / total)
+
+
+def _rows(X, rows):
+    """Rows by number as a dense C-contiguous array in the dtype of ``X``."""
+    if sp.issparse(X):
+        return X[rows].toarray()
+    return np.ascontiguousarray(X[rows])
 
 
 def _row(X, i):
