@@ -243,6 +243,48 @@ def test_whiten_keeps_original_units(blobs):
     assert centroid_index(r.codewords, truth) == 0
 
 
+def _diffuse_ring(seed=37):
+    """S4 in miniature: a diffuse cluster (sd 2.5) ringed at radius ~7 by 6 tight ones (sd 1).
+
+    The layout of ``seed=37`` was picked from generated ones because the rounds and the merge
+    step end in a k-means local optimum there (5 codewords for 7, the centre shared out).
+    """
+    rs = np.random.RandomState(seed)
+    m = rs.randint(3, 7)
+    ang = np.sort(rs.uniform(0, 2 * np.pi, m))
+    radius = rs.uniform(5, 8)
+    ring = np.c_[radius * np.cos(ang), radius * np.sin(ang)]
+    X = np.vstack([rs.randn(400, 2) * 2.5] + [c + rs.randn(250, 2) for c in ring])
+    y = np.repeat(np.arange(m + 1), [400] + [250] * m)
+    return X, y
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gmeans_resplit_leaves_a_local_optimum(seed):
+    X, y = _diffuse_ring()
+    truth = np.vstack([X[y == j].mean(0) for j in range(7)])
+    without = choose_k(X, resplit=False, random_state=seed)
+    assert without.k == 5  # every cluster's own projection is unimodal
+    r = choose_k(X, random_state=seed)
+    assert r.k == 7 and centroid_index(r.codewords, truth) == 0
+    assert r.k_values[:len(without.k_values)].tolist() == without.k_values.tolist()
+    assert r.scores[len(without.k_values)] == 1.0  # the pass's first kept split
+    # and Lloyd from there reaches the optimum Lloyd reaches from the true means
+    best = lloyd(X, truth).distortion
+    assert lloyd(X, r.codewords).distortion == pytest.approx(best, rel=1e-3)
+
+
+def test_gmeans_resplit_keeps_a_single_non_normal_cluster():
+    # a uniform square: the Anderson-Darling test rejects its projection (so the pass tries
+    # the split), but the two refined halves are unimodal together and the split is not kept
+    X = np.random.RandomState(0).uniform(-1, 1, (3000, 2))
+    r = choose_k(X, random_state=0)
+    assert r.k == 1 and r.history[-1].statistic > r.history[-1].threshold
+    assert choose_k(X, split_test="ad", random_state=0).k > 1
+    with pytest.raises(ParameterError, match="resplit='yes' must be True or False"):
+        choose_k(X, resplit="yes")
+
+
 # --------------------------------------------------------------------- the benchmark sets
 
 
