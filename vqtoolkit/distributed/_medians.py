@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._median_kernels import finish_count, finish_loop, histogram_loop, ranges_loop
+
 __all__ = ["MEDIAN_BINS", "MEDIAN_CELLS", "GATHER_ROWS", "Ranges", "code_ranges", "histogram",
            "finish", "float_keys", "key_values", "dask_medians"]
 
@@ -89,17 +91,23 @@ def key_values(K):
 
 def code_ranges(x, codes, w, k):
     """Per-codeword column minima / maxima, row counts and weights of one chunk (:class:`Ranges`)."""
-    v = np.asarray(x, dtype=np.float64) + 0.0
-    d = v.shape[1]
-    codes = np.asarray(codes, dtype=np.intp)
+    d = x.shape[1]
     lo = np.full((k, d), np.inf)
     hi = np.full((k, d), -np.inf)
-    np.minimum.at(lo, codes, v)
-    np.maximum.at(hi, codes, v)
-    n = np.bincount(codes, minlength=k).astype(np.int64)
-    wk = n.astype(np.float64) if w is None else np.bincount(codes, weights=np.asarray(
-        w, dtype=np.float64), minlength=k)
+    n = np.zeros(k, dtype=np.int64)
+    wk = np.zeros(k)
+    ranges_loop(_dense(x), np.asarray(codes), *_w(w), lo, hi, n, wk)
     return Ranges(lo, hi, n, wk)
+
+
+def _dense(x):
+    x = np.asarray(x)
+    return x if x.dtype in (np.float32, np.float64) else x.astype(np.float64)
+
+
+def _w(w):
+    """``(weights, unit)`` for the loops (a dummy array for unit weights)."""
+    return (np.ones(1), True) if w is None else (np.asarray(w, dtype=np.float64), False)
 
 
 class _Plan:
@@ -108,28 +116,8 @@ class _Plan:
     def __init__(self, k, d, code, col, klo, khi, lo, inv, shift, keyed, bins, gather=None):
         self.slot = np.full((k, d), -1, dtype=np.int64)
         self.slot[code, col] = np.arange(code.size)
-        self.cols = np.unique(col)
         self.klo, self.khi, self.lo, self.inv = klo, khi, lo, inv
         self.shift, self.keyed, self.bins, self.gather = shift, keyed, bins, gather
-
-
-def _bin(v, K, s, plan):
-    """Bin of values ``v`` (keys ``K``) of pairs ``s``: linear in value, or over the keys."""
-    B = plan.bins
-    lin = np.clip(np.floor((v * 0.5 - plan.lo[s] * 0.5) * plan.inv[s]), 0, B - 1).astype(np.int64)
-    key = np.minimum((K - plan.klo[s]) >> plan.shift[s], np.uint64(B - 1)).astype(np.int64)
-    return np.where(plan.keyed[s], key, lin)
-
-
-def _members(x, codes, plan, c):
-    """Rows of column ``c`` whose pair is in the plan and whose value lies in its bracket."""
-    s = plan.slot[codes, c]
-    rows = np.flatnonzero(s >= 0)
-    s = s[rows]
-    raw = np.asarray(x[rows, c], dtype=np.float64)
-    K = float_keys(raw)
-    inb = (K >= plan.klo[s]) & (K <= plan.khi[s])
-    return rows, s, raw, K, inb
 
 
 def histogram(x, w, step, plan):
@@ -137,23 +125,14 @@ def histogram(x, w, step, plan):
 
     Returns a :class:`_Hist` of arrays of shape (n_pairs, bins).
     """
-    codes = np.asarray(step.codes, dtype=np.intp)
     a, B = plan.klo.size, plan.bins
-    hw = np.zeros(a * B)
-    hn = np.zeros(a * B, dtype=np.int64)
-    kmin = np.full(a * B, np.iinfo(np.uint64).max, dtype=np.uint64)
-    kmax = np.zeros(a * B, dtype=np.uint64)
-    for c in plan.cols:
-        rows, s, raw, K, inb = _members(x, codes, plan, c)
-        rows, s, K = rows[inb], s[inb], K[inb]
-        idx = s * B + _bin(raw[inb] + 0.0, K, s, plan)
-        n = np.bincount(idx, minlength=a * B)
-        hn += n
-        hw += (n if w is None
-               else np.bincount(idx, weights=np.asarray(w, dtype=np.float64)[rows], minlength=a * B))
-        np.minimum.at(kmin, idx, K)
-        np.maximum.at(kmax, idx, K)
-    return _Hist(*(v.reshape(a, B) for v in (hw, hn, kmin, kmax)))
+    hw = np.zeros((a, B))
+    hn = np.zeros((a, B), dtype=np.int64)
+    kmin = np.full((a, B), np.iinfo(np.uint64).max, dtype=np.uint64)
+    kmax = np.zeros((a, B), dtype=np.uint64)
+    histogram_loop(_dense(x), np.asarray(step.codes), *_w(w), plan.slot, plan.klo, plan.khi, plan.lo,
+                   plan.inv, plan.shift, plan.keyed, B, hw, hn, kmin, kmax)
+    return _Hist(hw, hn, kmin, kmax)
 
 
 class _Hist:
@@ -184,25 +163,14 @@ class _Tail:
 
 def finish(x, w, step, plan):
     """One chunk's part of the last pass (:class:`_Tail`)."""
-    codes = np.asarray(step.codes, dtype=np.intp)
+    x, codes = _dense(x), np.asarray(step.codes)
     a = plan.klo.size
-    above = np.full(a, np.inf)
-    last = np.full(a, np.nan)
-    parts = []
-    w = None if w is None else np.asarray(w, dtype=np.float64)
-    for c in plan.cols:
-        rows, s, raw, K, inb = _members(x, codes, plan, c)
-        up = K > plan.khi[s]
-        np.minimum.at(above, s[up], raw[up] + 0.0)
-        g = inb & plan.gather[s]
-        wr = np.ones(rows.size) if w is None else w[rows]
-        parts.append((s[g], raw[g], wr[g]))
-        one = np.flatnonzero(inb & ~plan.gather[s])  # one-value brackets: the weight of the last row
-        if one.size:
-            first_from_end, at = np.unique(s[one][::-1], return_index=True)
-            last[first_from_end] = wr[one][::-1][at]
-    cat = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0) for i in range(3)]
-    return _Tail(cat[0].astype(np.int64), cat[1], cat[2], above, last)
+    m = finish_count(x, codes, plan.slot, plan.klo, plan.khi, plan.gather)
+    tail = _Tail(np.empty(m, dtype=np.int64), np.empty(m), np.empty(m), np.full(a, np.inf),
+                 np.full(a, np.nan))
+    finish_loop(x, codes, *_w(w), plan.slot, plan.klo, plan.khi, plan.gather, tail.slot, tail.value,
+                tail.weight, tail.above, tail.last)
+    return tail
 
 
 # ------------------------------------------------------------------------------ client
