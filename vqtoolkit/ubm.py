@@ -202,10 +202,10 @@ class UBMMatcher(Matcher):
     >>> import numpy as np
     >>> from vqtoolkit.ubm import UBMMatcher
     >>> rng = np.random.default_rng(0)
-    >>> utts = [rng.normal(c, 1.0, size=(40, 3)) for c in (0, 0, 5, 5)]
+    >>> utts = [rng.normal(c, 1.0, size=(60, 3)) for c in (0, 0, 1.5, 1.5)]  # overlapping classes
     >>> m = UBMMatcher(8, random_state=0).fit(utts, ["a", "a", "b", "b"])
-    >>> m.predict([rng.normal(5, 1.0, size=(30, 3))]).tolist()
-    ['b']
+    >>> m.predict([rng.normal(c, 1.0, size=(60, 3)) for c in (0, 1.5)]).tolist()
+    ['a', 'b']
     """
 
     def __init__(self, n_codewords=128, *, relevance=16.0, class_codebook_size=None, features=None,
