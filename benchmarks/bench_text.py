@@ -1,21 +1,27 @@
-"""Spherical k-means on a sparse TF-IDF-like matrix: vqtoolkit vs scikit-learn KMeans.
+"""Spherical k-means on a sparse TF-IDF-like matrix: vqtoolkit vs scikit-learn KMeans, interleaved.
 
 Same CSR matrix (unit rows, Zipfian terms drawn from topics), same initial
-codewords, fixed number of Lloyd iterations (tol=0), one run each. Prints
-seconds per iteration of the whole fit and of one assignment + accumulation pass,
-the ratio vqtoolkit / scikit-learn, peak extra memory of ``Codebook.fit``
-(tracemalloc) relative to the CSR matrix, and the BLAS in use.
+codewords, fixed number of Lloyd iterations (tol=0). Both engines are warmed up
+first (numba's cached kernels loaded, thread pools started), then fitted in
+alternating order ``--rounds`` times. Prints, per round, the seconds per
+iteration of each whole fit and the ratio vqtoolkit / scikit-learn, their
+medians, the time of one :func:`vqtoolkit.kernels.assign_accumulate` pass, the
+peak extra memory of ``Codebook.fit`` (tracemalloc) relative to the CSR matrix,
+the load average and the BLAS in use.
 
 Usage::
 
     python benchmarks/bench_text.py [--n 20000] [--terms 50000] [--k 20] [--nnz 120] [--iter 10]
+                                    [--rounds 3]
 
-Timings are noisy on a shared machine; run it alone for reliable numbers.
+Timings are noisy on a shared machine: compare the ratios of one run, not the
+seconds of different runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import tracemalloc
 
@@ -30,11 +36,15 @@ def make_corpus(n, terms, k, nnz, seed=0):
     ranks = np.arange(1, terms + 1)
     zipf = 1.0 / ranks
     zipf /= zipf.sum()
+    # what rng.choice(terms, size, p=zipf) draws (same numbers from the same stream), without
+    # recomputing the cumulative distribution for every document
+    cdf = zipf.cumsum()
+    cdf /= cdf[-1]
     own = [rng.choice(terms, size=300, replace=False) for _ in range(k)]
     rows, cols = [], []
     for i in range(n):
         m = rng.poisson(nnz)
-        c = np.concatenate([rng.choice(terms, size=m // 2, p=zipf),
+        c = np.concatenate([cdf.searchsorted(rng.random_sample(m // 2), side="right"),
                             rng.choice(own[topic[i]], size=m - m // 2)])
         c = np.unique(c)
         rows.append(np.full(c.size, i))
@@ -45,6 +55,12 @@ def make_corpus(n, terms, k, nnz, seed=0):
     from sklearn.preprocessing import normalize
 
     return normalize(X), topic
+
+
+def _per_iteration(fit):
+    t = time.perf_counter()
+    model = fit()
+    return (time.perf_counter() - t) / model.n_iter_, model.n_iter_
 
 
 def main(argv=None) -> int:
@@ -60,42 +76,57 @@ def main(argv=None) -> int:
     p.add_argument("--k", type=int, default=20)
     p.add_argument("--nnz", type=int, default=120, help="mean non-zeros per row")
     p.add_argument("--iter", type=int, default=10)
+    p.add_argument("--rounds", type=int, default=3, help="alternating fits of each engine")
     args = p.parse_args(argv)
+    X, _ = make_corpus(args.n, args.terms, args.k, args.nnz)
+    csr_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    C0 = random_rows(X, args.k, np.random.RandomState(0)).astype(np.float64)
+
+    def ours(max_iter=args.iter):
+        return Codebook(args.k, metric="cosine", init=C0, max_iter=max_iter, tol=0).fit(X)
+
+    def theirs(max_iter=args.iter):
+        return KMeans(args.k, init=C0.astype(np.float32), n_init=1, max_iter=max_iter, tol=0).fit(X)
+
+    ours(2), theirs(2)  # warm up: kernels compiled or loaded from numba's cache, pools started
     for info in threadpool_info():
         print(f"# {info.get('user_api')}: {info.get('internal_api')} {info.get('version')} "
               f"({info.get('architecture', '?')}, {info.get('num_threads')} threads)")
-    X, _ = make_corpus(args.n, args.terms, args.k, args.nnz)
-    csr_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     print(f"# X: {X.shape[0]} x {X.shape[1]}, {X.nnz} non-zeros, CSR {csr_bytes / 2**20:.1f} MiB, "
-          f"k = {args.k}, {args.iter} iterations")
-    C0 = random_rows(X, args.k, np.random.RandomState(0)).astype(np.float64)
-    kernels.assign_accumulate(X[:100], C0.astype(np.float32))  # compile / warm up
+          f"k = {args.k}, {args.iter} iterations, {kernels.default_n_threads()} threads; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print("\n| round | vqtoolkit s / iteration | scikit-learn s / iteration | ratio |")
+    print("|---|---|---|---|")
+    ratios, ours_t, theirs_t = [], [], []
+    for r in range(args.rounds):
+        if r % 2 == 0:
+            a, n_ours = _per_iteration(ours)
+            b, n_theirs = _per_iteration(theirs)
+        else:
+            b, n_theirs = _per_iteration(theirs)
+            a, n_ours = _per_iteration(ours)
+        assert n_ours == n_theirs == args.iter, (n_ours, n_theirs)
+        ours_t.append(a)
+        theirs_t.append(b)
+        ratios.append(a / b)
+        print(f"| {r + 1} | {a:.4f} | {b:.4f} | {a / b:.2f} |")
+    print(f"| median | {np.median(ours_t):.4f} | {np.median(theirs_t):.4f} | "
+          f"{np.median(ratios):.2f} |")
 
-    t = time.perf_counter()
-    cb = Codebook(args.k, metric="cosine", init=C0, max_iter=args.iter, tol=0).fit(X)
-    ours = (time.perf_counter() - t) / cb.n_iter_
-    t = time.perf_counter()
-    km = KMeans(args.k, init=C0.astype(np.float32), n_init=1, max_iter=args.iter, tol=0).fit(X)
-    theirs = (time.perf_counter() - t) / km.n_iter_
     reps = 5
     C32 = C0.astype(np.float32)
     t = time.perf_counter()
     for _ in range(reps):
         kernels.assign_accumulate(X, C32)
     pass_ours = (time.perf_counter() - t) / reps
+    print(f"\none kernels.assign_accumulate pass: {pass_ours:.4f} s "
+          f"({pass_ours / np.median(theirs_t):.2f} x scikit-learn's median iteration)")
 
     tracemalloc.start()
-    Codebook(args.k, metric="cosine", init=C0, max_iter=3, tol=0).fit(X)
+    ours(3)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-
-    print("\n| engine | s / iteration (fit) | iterations | ratio vs scikit-learn |")
-    print("|---|---|---|---|")
-    print(f"| vqtoolkit Codebook(metric='cosine') | {ours:.4f} | {cb.n_iter_} | {ours / theirs:.2f} |")
-    print(f"| scikit-learn KMeans (lloyd) | {theirs:.4f} | {km.n_iter_} | 1.00 |")
-    print(f"| vqtoolkit kernels.assign_accumulate, one pass | {pass_ours:.4f} | - | "
-          f"{pass_ours / theirs:.2f} |")
-    print(f"\npeak extra memory during Codebook.fit: {peak / 2**20:.1f} MiB = "
+    print(f"peak extra memory during Codebook.fit: {peak / 2**20:.1f} MiB = "
           f"{peak / csr_bytes:.2f} x the CSR matrix")
     return 0
 

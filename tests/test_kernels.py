@@ -12,6 +12,7 @@ from scipy.spatial.distance import cdist
 
 from vqtoolkit import kernels
 from vqtoolkit.errors import ParameterError
+from vqtoolkit.kernels._sparse import _codeword_ranges, _sparse_codebook
 
 DTYPES = [np.float32, np.float64]
 
@@ -197,6 +198,110 @@ def test_no_n_by_k_allocation():
         tracemalloc.stop()
     outputs = n * (8 + 4)  # codes int64 + distances float32
     assert peak - outputs < n * k * 4 / 20  # far below one n x k float32 matrix (205 MB)
+
+
+def _text(n, d, nnz_row, dtype, seed):
+    """Unit-length sparse rows over a wide vocabulary, Zipf-like term frequencies (TF-IDF-like)."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, d + 1)
+    rows = [np.unique(rng.choice(d, size=rng.integers(1, 2 * nnz_row), p=p / p.sum())) for _ in range(n)]
+    indptr = np.concatenate([[0], np.cumsum([r.size for r in rows])])
+    X = sp.csr_matrix((rng.uniform(0.5, 2.0, size=indptr[-1]), np.concatenate(rows), indptr),
+                      shape=(n, d))
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    X = sp.csr_matrix(sp.diags(1.0 / norms) @ X, dtype=dtype)
+    X.sort_indices()
+    return X
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("cdtype", DTYPES)
+def test_sparse_codebook_is_the_rounded_transpose_and_its_squared_norms(dtype, cdtype):
+    C = np.random.default_rng(30).normal(size=(7, 1000)).astype(cdtype)  # several transpose tiles
+    CT = np.empty((1000, 7), dtype=dtype)
+    c_sq = np.empty(7)
+    _sparse_codebook(C, CT, c_sq)
+    Cr = C.astype(dtype)  # what the search multiplies with: C in X's dtype
+    assert CT.tobytes() == np.ascontiguousarray(Cr.T).tobytes()
+    np.testing.assert_allclose(c_sq, (Cr.astype(np.float64) ** 2).sum(1), rtol=1e-13)
+
+
+def test_codeword_ranges_cover_every_codeword_and_balance_the_non_zeros():
+    X = _text(3000, 500, 30, np.float32, seed=31)
+    rng = np.random.default_rng(32)
+    for k, parts in [(1, 4), (5, 1), (20, 2), (20, 3), (3, 8)]:
+        codes = rng.integers(k, size=X.shape[0])
+        ranges = _codeword_ranges(X.indptr, codes, k, parts)
+        assert ranges[0][0] == 0 and ranges[-1][1] == k and len(ranges) <= parts
+        assert all(lo < hi for lo, hi in ranges) and all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+        load = np.bincount(codes, weights=np.diff(X.indptr), minlength=k)
+        # each range holds at most its share plus one codeword's load
+        assert max(load[lo:hi].sum() for lo, hi in ranges) <= X.nnz / parts + load.max()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sparse_pass_equals_brute_force_and_is_thread_independent(dtype):
+    X = _text(kernels.BLOCK_ROWS + 700, 3000, 40, dtype, seed=33)
+    k = 13
+    rng = np.random.default_rng(34)
+    C = X[rng.choice(X.shape[0], k, replace=False)].toarray().astype(np.float64)  # float64 codebook
+    w = rng.uniform(0.0, 3.0, size=X.shape[0])
+    runs = [kernels.assign_accumulate(X, C, sample_weight=w, n_threads=t) for t in (1, 2, 3, 5)]
+    codes, dist, stats = runs[0]
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    _, ref_min, D = _brute(X.toarray(), C.astype(dtype))
+    chosen = D[np.arange(X.shape[0]), codes]
+    # never a worse codeword beyond rounding (unit rows: distances at most 4); exact distances
+    assert np.all(chosen - ref_min <= 4 * rtol)
+    np.testing.assert_allclose(dist, chosen, rtol=rtol, atol=4 * rtol)
+    # rows orthogonal to every codeword tie up to the rounding of |c|^2: the lowest index wins there
+    assert np.mean(D[np.arange(X.shape[0]), codes] == ref_min) > 0.99
+    ref = np.zeros((k, X.shape[1]))
+    np.add.at(ref, codes, X.toarray().astype(np.float64) * w[:, None])
+    np.testing.assert_allclose(stats.sums, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(stats.counts, np.bincount(codes, weights=w, minlength=k), rtol=1e-12)
+    for other in runs[1:]:
+        assert other[0].tobytes() == codes.tobytes() and other[1].tobytes() == dist.tobytes()
+        assert other[2].sums.tobytes() == stats.sums.tobytes()
+        assert other[2].sse.tobytes() == stats.sse.tobytes()
+
+
+def test_sparse_pass_takes_csc_csr_array_and_unsorted_input():
+    X = _text(500, 400, 20, np.float32, seed=35)
+    C = X[:6].toarray()
+    codes, dist, stats = kernels.assign_accumulate(X, C)
+    shuffled = X.copy()
+    for i in range(X.shape[0]):  # reverse every row's indices: same matrix, unsorted
+        a, b = shuffled.indptr[i], shuffled.indptr[i + 1]
+        shuffled.indices[a:b] = shuffled.indices[a:b][::-1].copy()
+        shuffled.data[a:b] = shuffled.data[a:b][::-1].copy()
+    shuffled.has_sorted_indices = False
+    for Y in (X.tocsc(), sp.csr_array(X)):
+        c2, d2, s2 = kernels.assign_accumulate(Y, C)
+        assert c2.tobytes() == codes.tobytes() and d2.tobytes() == dist.tobytes()
+        assert s2.sums.tobytes() == stats.sums.tobytes()
+    # unsorted rows are used as they are (no sorted copy per pass): the order of a row's
+    # non-zeros only changes the rounding of its dot products
+    c2, d2, s2 = kernels.assign_accumulate(shuffled, C)
+    assert not shuffled.has_sorted_indices
+    np.testing.assert_array_equal(c2, codes)
+    np.testing.assert_allclose(d2, dist, rtol=1e-5, atol=1e-6)
+    assert s2.sums.tobytes() == stats.sums.tobytes()  # each sum still adds its rows in row order
+
+
+def test_sparse_pass_neither_copies_nor_converts_the_rows():
+    X = _text(20_000, 5000, 60, np.float32, seed=36)
+    C = X[:8].toarray()
+    kernels.assign_accumulate(X, C, n_threads=2)  # compiled, pool and scratch warm
+    tracemalloc.start()
+    try:
+        codes, dist, stats = kernels.assign_accumulate(X, C, n_threads=2)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    csr_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    outputs = codes.nbytes + dist.nbytes + stats.sums.nbytes
+    assert peak - outputs < 0.1 * csr_bytes  # far below a copy of the data (or its float64 form)
 
 
 def test_default_n_threads_positive():

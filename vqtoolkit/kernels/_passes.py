@@ -27,7 +27,13 @@ from ._dense import (
 )
 from ._l1 import _l1_chunk
 from ._pool import BLOCK_ROWS, _check_threads, _map_blocks, _map_ordered, _scratch, single_threaded_blas
-from ._sparse import _sparse_accumulate, _sparse_chunk, _sparse_sums
+from ._sparse import (
+    _codeword_ranges,
+    _sparse_accumulate,
+    _sparse_codebook,
+    _sparse_search,
+    _sparse_sums_range,
+)
 
 
 @dataclass(frozen=True)
@@ -270,9 +276,7 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
     if sparse and metric == "cityblock":
         raise ParameterError("metric='cityblock' needs dense input; got a sparse matrix")
     if sparse:
-        X = sp.csr_matrix(X)
-        if not X.has_sorted_indices:
-            X = X.sorted_indices()
+        X = _csr(X)
     else:
         X = np.asarray(X)
         if X.dtype not in (np.float32, np.float64):
@@ -282,7 +286,9 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
     if X.ndim != 2:
         raise ParameterError(f"X has shape {X.shape}; expected (n_samples, n_features)")
     n, d = X.shape
-    C = np.ascontiguousarray(codebook, dtype=X.dtype)
+    C = np.asarray(codebook)
+    # CSR: cast to X's dtype while transposing (_sparse_codebook), not in a copy of C
+    C = np.ascontiguousarray(C, dtype=None if sparse and C.dtype in (np.float32, np.float64) else X.dtype)
     if C.ndim != 2 or C.shape[1] != d or C.shape[0] < 1:
         raise ParameterError(f"codebook has shape {C.shape}; expected (k, {d}) with k >= 1")
     k = C.shape[0]
@@ -291,6 +297,11 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
     n_threads = _check_threads(n_threads)
     # unit weights are an empty array (no O(n) allocation)
     w = _weights(sample_weight, n) if with_stats and sample_weight is not None else np.ones(0)
+    if sparse:  # C^T and |c|^2 in one pass over the codebook (no float64 copy)
+        CT = _scratch("sparse_ct", (d, k), X.dtype)
+        c_sq = np.empty(k, dtype=np.float64)
+        _sparse_codebook(C, CT, c_sq)
+        return _run_sparse(X, CT, c_sq, w, with_stats, n_threads)
     C64 = C.astype(np.float64, copy=False)
     c_sq = np.einsum("ij,ij->i", C64, C64)
     del C64
@@ -302,13 +313,10 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
         argmin, chunk_rows, work_size = _dense_search(k, d, X.dtype, chunk_rows)
     else:
         chunk_rows = min(int(chunk_rows or _default_chunk_rows(k, d)), BLOCK_ROWS)
-    CT = np.ascontiguousarray(C.T) if sparse else None
     codes = np.empty(n, dtype=np.int64)
     dist = np.empty(n, dtype=X.dtype)
 
-    # CSR rows can be very wide (a vocabulary): their per-codeword sums are added in one
-    # sequential pass after the assignment instead of one k x d buffer per block
-    block_sums = with_stats and not sparse
+    block_sums = with_stats
 
     def block(start):
         stop = min(start + BLOCK_ROWS, n)
@@ -328,14 +336,7 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
         for s in range(start, stop, chunk_rows):
             e = min(s + chunk_rows, stop)
             ws = w[s:e] if w.shape[0] else w
-            if sparse:
-                a, b = X.indptr[s], X.indptr[e]
-                _sparse_chunk(
-                    X.indptr[s : e + 1] - a, X.indices[a:b], X.data[a:b], CT, c_sq, C,
-                    ws, codes[s:e], dist[s:e], counts, sse, with_stats,
-                )
-            else:
-                _l1_chunk(X[s:e], C, ws, codes[s:e], dist[s:e], sums, counts, sse, with_stats)
+            _l1_chunk(X[s:e], C, ws, codes[s:e], dist[s:e], sums, counts, sse, with_stats)
         return sums, counts, sse
 
     sums = np.zeros((k, d), dtype=np.float64)
@@ -348,9 +349,61 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
                     sums += part[0]
                 counts += part[1]
                 sse += part[2]
-    if with_stats and sparse:
-        _sparse_sums(X.indptr, X.indices, X.data, codes, w, sums)
     return codes, dist, (AssignStats(sums, counts, sse) if with_stats else None)
+
+
+def _csr(X):
+    """CSR rows with float data, without a copy when they already are.
+
+    Unsorted (or duplicate) column indices are used as they are: the order of a
+    row's non-zeros only changes the rounding of its dot products, and sorting
+    would copy the matrix on every pass.
+    """
+    if X.format != "csr":
+        X = X.tocsr()
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    return X
+
+
+# rows per block of a CSR search: fixed (the per-block totals are added in block order), and small
+# enough that the blocks of a pass share out evenly over the threads (a call costs ~10 us)
+SPARSE_BLOCK_ROWS = 1024
+
+
+def _run_sparse(X, CT, c_sq, w, with_stats, n_threads):
+    """One CSR pass (:mod:`._sparse`): search per block, then the sums per codeword range."""
+    n, d = X.shape
+    k = c_sq.shape[0]
+    indptr, indices, data = X.indptr, X.indices, X.data
+    codes = np.empty(n, dtype=np.int64)
+    dist = np.empty(n, dtype=X.dtype)
+
+    def block(start):
+        counts = np.zeros(k if with_stats else 0, dtype=np.float64)
+        sse = np.zeros(k if with_stats else 0, dtype=np.float64)
+        _sparse_search(indptr, indices, data, start, min(start + SPARSE_BLOCK_ROWS, n), CT, c_sq, w,
+                       codes, dist, counts, sse, with_stats)
+        return counts, sse
+
+    counts = np.zeros(k, dtype=np.float64)
+    sse = np.zeros(k, dtype=np.float64)
+    with single_threaded_blas():
+        for part in _map_ordered(block, list(range(0, n, SPARSE_BLOCK_ROWS)), n_threads):
+            if with_stats:  # in block order: the same totals whatever the number of threads
+                counts += part[0]
+                sse += part[1]
+        if not with_stats:
+            return codes, dist, None
+        sums = np.zeros((k, d), dtype=np.float64)
+
+        def add(bounds):  # every range adds its rows in row order: thread-independent sums
+            _sparse_sums_range(indptr, indices, data, codes, w, sums, bounds[0], bounds[1])
+
+        # a few ranges per thread: a thread the OS pauses holds up less of the pass
+        ranges = _codeword_ranges(indptr, codes, k, 1 if n_threads == 1 else 4 * n_threads)
+        list(_map_ordered(add, ranges, n_threads))
+    return codes, dist, AssignStats(sums, counts, sse)
 
 
 # --------------------------------------------------------------------------- numba

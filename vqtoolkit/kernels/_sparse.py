@@ -1,17 +1,61 @@
-"""CSR kernels: fused sparse-dense product and argmin per row, and per-codeword sums."""
+"""CSR kernels: the transposed codebook, the fused sparse-dense product and argmin per row, per-codeword sums.
+
+One assignment pass over CSR rows (:func:`._passes._run`):
+
+1. :func:`_sparse_codebook` writes ``C^T`` (``n_features x k``, the dtype of
+   ``X``) and ``|c_j|^2`` (float64, of the rounded codewords) in one pass over
+   ``C``: no float64 copy of ``C`` and no strided NumPy transpose per pass;
+2. :func:`_sparse_search`, per block of rows on the worker threads: for every
+   non-zero ``x_it``, ``k`` multiply-adds (float64) against the contiguous row
+   ``t`` of ``C^T``, then the argmin of ``|c_j|^2 - 2 x_i . c_j`` (lowest
+   index on ties); nothing of ``X`` is copied or converted;
+3. :func:`_sparse_sums_range`, one call per contiguous range of codewords
+   (:func:`_codeword_ranges`, balanced by non-zeros), on the worker threads:
+   every range reads all rows but adds only those of its codewords, in row
+   order, so every sum gets its terms in the same order whatever the number
+   of threads (bit-identical), and no thread needs its own ``k x n_features``
+   buffer (text codebooks are wide).
+"""
 
 from __future__ import annotations
 
 import numba
 import numpy as np
 
+_TILE = 256  # features per tile of the transpose: C's rows and CT's tile both stay in L1/L2
+
 
 @numba.njit(nogil=True, cache=True)
-def _sparse_chunk(indptr, indices, data, CT, c_sq, C, w, codes, dist, counts, sse, with_stats):
-    n = indptr.shape[0] - 1
+def _sparse_codebook(C, CT, c_sq):
+    """``CT[t, j] = C[j, t]`` (cast to ``CT``'s dtype) and ``c_sq[j] = sum_t CT[t, j]^2`` in float64.
+
+    ``C`` is ``(k, d)`` of any float dtype, ``CT`` ``(d, k)``, ``c_sq`` ``(k,)``
+    float64; ``c_sq`` adds the squares in feature order.
+    """
+    k, d = C.shape
+    c_sq[:] = 0.0
+    for t0 in range(0, d, _TILE):
+        t1 = min(t0 + _TILE, d)
+        for j in range(k):
+            s = 0.0
+            for t in range(t0, t1):
+                CT[t, j] = C[j, t]
+                v = np.float64(CT[t, j])
+                s += v * v
+            c_sq[j] += s
+
+
+@numba.njit(nogil=True, cache=True)
+def _sparse_search(indptr, indices, data, lo, hi, CT, c_sq, w, codes, dist, counts, sse, with_stats):
+    """Rows ``lo:hi`` of a CSR matrix: nearest codeword, squared distance, per-codeword count and sse.
+
+    ``codes`` and ``dist`` are indexed by row number (whole-matrix arrays);
+    ``w`` is empty for unit weights; ``counts`` and ``sse`` (float64, ``k``)
+    receive this block's totals.
+    """
     k = CT.shape[1]
     g = np.empty(k, dtype=np.float64)
-    for i in range(n):
+    for i in range(lo, hi):
         g[:] = 0.0
         xx = 0.0
         for p in range(indptr[i], indptr[i + 1]):
@@ -39,13 +83,40 @@ def _sparse_chunk(indptr, indices, data, CT, c_sq, C, w, codes, dist, counts, ss
 
 
 @numba.njit(nogil=True, cache=True)
-def _sparse_sums(indptr, indices, data, codes, w, sums):
+def _sparse_sums_range(indptr, indices, data, codes, w, sums, j_lo, j_hi):
+    """``sums[c] += w_i x_i`` for the rows whose code ``c`` is in ``j_lo:j_hi``, in row order."""
     n = indptr.shape[0] - 1
     for i in range(n):
         c = codes[i]
+        if c < j_lo or c >= j_hi:
+            continue
         wi = w[i] if w.shape[0] else 1.0
+        out = sums[c]
         for p in range(indptr[i], indptr[i + 1]):
-            sums[c, indices[p]] += wi * data[p]
+            out[indices[p]] += wi * data[p]
+
+
+@numba.njit(nogil=True, cache=True)
+def _nnz_per_codeword(indptr, codes, k):
+    out = np.zeros(k, dtype=np.int64)
+    for i in range(indptr.shape[0] - 1):
+        out[codes[i]] += indptr[i + 1] - indptr[i]
+    return out
+
+
+def _codeword_ranges(indptr, codes, k, parts):
+    """At most ``parts`` contiguous codeword ranges ``(lo, hi)`` with about equal non-zeros each."""
+    if parts <= 1 or k == 1:
+        return [(0, k)]
+    load = np.cumsum(_nnz_per_codeword(indptr, codes, k))
+    total = int(load[-1])
+    cuts = [0]
+    for q in range(1, parts):
+        j = int(np.searchsorted(load, total * q / parts, side="left")) + 1
+        if cuts[-1] < j < k:
+            cuts.append(j)
+    cuts.append(k)
+    return list(zip(cuts[:-1], cuts[1:]))
 
 
 @numba.njit(nogil=True, cache=True)
