@@ -289,6 +289,18 @@ def test_sparse_pass_takes_csc_csr_array_and_unsorted_input():
     assert s2.sums.tobytes() == stats.sums.tobytes()  # each sum still adds its rows in row order
 
 
+def test_sparse_repeated_entries_count_as_their_sum():
+    # row 0 stores column 1 twice (0.5 + 1.5 = 2); hand-computed distances to (0, 2) and (1, 0)
+    X = sp.csr_matrix((np.array([0.5, 1.5, 3.0]), np.array([1, 1, 0]), np.array([0, 2, 3])), shape=(2, 2))
+    assert not X.has_canonical_format
+    C = np.array([[0.0, 2.0], [1.0, 0.0]])
+    codes, dist, stats = kernels.assign_accumulate(X, C)
+    np.testing.assert_array_equal(codes, [0, 1])
+    np.testing.assert_allclose(dist, [0.0, 4.0], atol=1e-15)
+    np.testing.assert_allclose(stats.sums, [[0.0, 2.0], [3.0, 0.0]])
+    assert X.data.tolist() == [0.5, 1.5, 3.0]  # the caller's matrix is left as it was
+
+
 def test_sparse_pass_neither_copies_nor_converts_the_rows():
     X = _text(20_000, 5000, 60, np.float32, seed=36)
     C = X[:8].toarray()

@@ -117,3 +117,54 @@ def test_finite_peak_against_numpy(n, dtype, seed, bad):
     assert finite == bool(np.isfinite(X).all())
     if finite:
         assert peak == float(np.abs(X).max())
+
+
+@st.composite
+def sparse_problems(draw):
+    """CSR rows (some empty, some with duplicate column entries) and a codebook of any float dtype."""
+    import scipy.sparse as sp
+
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    n = draw(st.integers(1, 200))
+    d = draw(st.integers(1, 300))
+    k = draw(st.integers(1, 30))
+    density = draw(st.sampled_from([0.0, 0.01, 0.1, 0.5]))
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.RandomState(seed)
+    X = sp.random(n, d, density=density, format="csr", random_state=rng, dtype=np.float64)
+    X.data = rng.normal(size=X.nnz) * 10.0 ** rng.randint(-3, 4)
+    if X.nnz and draw(st.booleans()):  # non-canonical: a repeated (row, column) entry adds up
+        X = sp.csr_matrix((np.concatenate([X.data, X.data[:1]]),
+                           np.concatenate([X.indices, X.indices[:1]]),
+                           np.concatenate([X.indptr[:1], X.indptr[1:] + 1])), shape=(n, d))
+    C = rng.normal(size=(k, d)) * np.abs(X.data).max(initial=1.0)
+    if k > 1 and draw(st.booleans()):
+        C[-1] = C[0]
+    cdtype = draw(st.sampled_from([np.float32, np.float64]))
+    w = rng.uniform(0, 3, size=n) if draw(st.booleans()) else None
+    return X.astype(dtype), C.astype(cdtype), w, dtype
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sparse_problems(), st.sampled_from([1, 2, 3]))
+def test_sparse_assign_accumulate_against_brute_force(problem, n_threads):
+    X, C, w, dtype = problem
+    codes, dist, stats = kernels.assign_accumulate(X, C, sample_weight=w, n_threads=n_threads)
+    Xd = X.toarray().astype(np.float64)  # duplicate entries summed, as the kernels do
+    Cr = C.astype(dtype).astype(np.float64)  # the codebook in X's dtype, as searched
+    D = _exact(Xd, Cr)
+    rows = np.arange(X.shape[0])
+    best = D.min(axis=1)
+    norms = (Xd ** 2).sum(1) + (Cr ** 2).sum(1).max()
+    assert np.all(D[rows, codes] <= best + EPS[dtype] * norms + 1e-300)
+    np.testing.assert_allclose(dist.astype(np.float64), D[rows, codes], rtol=EPS[dtype] * 10,
+                               atol=EPS[dtype] * 10 * norms.max())
+    ww = np.ones(X.shape[0]) if w is None else w
+    sums = np.zeros(C.shape)
+    np.add.at(sums, codes, Xd * ww[:, None])
+    np.testing.assert_allclose(stats.sums, sums, rtol=1e-9, atol=1e-9 * np.abs(sums).max(initial=0.0))
+    np.testing.assert_allclose(stats.counts, np.bincount(codes, weights=ww, minlength=C.shape[0]),
+                               rtol=1e-12)
+    one = kernels.assign_accumulate(X, C, sample_weight=w, n_threads=1)
+    assert one[0].tobytes() == codes.tobytes() and one[1].tobytes() == dist.tobytes()
+    assert one[2].sums.tobytes() == stats.sums.tobytes() and one[2].sse.tobytes() == stats.sse.tobytes()

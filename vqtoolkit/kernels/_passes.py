@@ -29,6 +29,7 @@ from ._l1 import _l1_chunk
 from ._pool import BLOCK_ROWS, _check_threads, _map_blocks, _map_ordered, _scratch, single_threaded_blas
 from ._sparse import (
     _codeword_ranges,
+    _has_duplicates,
     _sparse_accumulate,
     _sparse_codebook,
     _sparse_search,
@@ -353,16 +354,22 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
 
 
 def _csr(X):
-    """CSR rows with float data, without a copy when they already are.
+    """CSR rows with float data and no repeated column in a row, without a copy when they already are.
 
-    Unsorted (or duplicate) column indices are used as they are: the order of a
-    row's non-zeros only changes the rounding of its dot products, and sorting
-    would copy the matrix on every pass.
+    Unsorted column indices are used as they are: the order of a row's
+    non-zeros only changes the rounding of its dot products, and sorting would
+    copy the matrix on every pass. Repeated entries (which scipy adds up) are
+    summed in a copy: a row's norm needs them added. scipy remembers the
+    canonical-format flag on the matrix, so a fit passing the same matrix on
+    every pass checks it once.
     """
     if X.format != "csr":
         X = X.tocsr()
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
+    if not X.has_canonical_format and _has_duplicates(X.indptr, X.indices, X.shape[1]):
+        X = X.copy()
+        X.sum_duplicates()
     return X
 
 

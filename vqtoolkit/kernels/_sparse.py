@@ -97,6 +97,19 @@ def _sparse_sums_range(indptr, indices, data, codes, w, sums, j_lo, j_hi):
 
 
 @numba.njit(nogil=True, cache=True)
+def _has_duplicates(indptr, indices, n_features):
+    """True when some row stores a column twice (sorted or not): one marker per column."""
+    seen = np.full(n_features, -1, dtype=np.int64)
+    for i in range(indptr.shape[0] - 1):
+        for p in range(indptr[i], indptr[i + 1]):
+            t = indices[p]
+            if seen[t] == i:
+                return True
+            seen[t] = i
+    return False
+
+
+@numba.njit(nogil=True, cache=True)
 def _nnz_per_codeword(indptr, codes, k):
     out = np.zeros(k, dtype=np.int64)
     for i in range(indptr.shape[0] - 1):
