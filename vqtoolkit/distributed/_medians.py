@@ -27,7 +27,7 @@ order-preserving integer keys of float64, which cut ``log2(B)`` bits of the 64
 every pass, so the number of passes is bounded whatever the distribution. A
 task holds ``B`` bins (32 bytes each) for each open (codeword, column) pair:
 ``B`` is the largest power of two with at most ``vqtoolkit.median-cells``
-(default 2**21) cells, between 16 and ``vqtoolkit.median-bins`` (default 1024).
+(default 2**20) cells, between 16 and ``vqtoolkit.median-bins`` (default 256).
 
 The weight sums are added in another order than the in-memory cumulative sum:
 with unit or integer weights (every partial sum exact) the result is
@@ -44,8 +44,8 @@ from ._median_kernels import finish_count, finish_loop, histogram_loop, ranges_l
 __all__ = ["MEDIAN_BINS", "MEDIAN_CELLS", "GATHER_ROWS", "Ranges", "code_ranges", "histogram",
            "finish", "float_keys", "key_values", "dask_medians"]
 
-MEDIAN_BINS = 1024
-MEDIAN_CELLS = 1 << 21
+MEDIAN_BINS = 256
+MEDIAN_CELLS = 1 << 20
 GATHER_ROWS = 2048
 MAX_PASSES = 200  # safety net: every pass shrinks a bracket, keyed passes by log2(B) of 64 bits
 _SIGN = np.uint64(1 << 63)
