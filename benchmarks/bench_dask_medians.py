@@ -51,7 +51,7 @@ def main(argv=None):
                        dashboard=False) as cluster, Client(cluster) as client:
         Xd = client.persist(da.from_array(X, chunks=(args.chunk, D)))
         rows = DaskRows.from_input(Xd, client=client)
-        passes = rows.passes(metric="cityblock")
+        passes = rows.passes(metric="cityblock", update="median")
         passes.step(C)  # warm-up (numba loads its compiled loops on the workers)
         steps = []
         for _ in range(args.repeats):

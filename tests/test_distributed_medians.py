@@ -87,7 +87,7 @@ def test_empty_codewords_and_lbg_equal_in_memory(client, empty):
 
 def _passes(X, w, C, chunks):
     Xd, wd = _dask(X, w, chunks)
-    passes = DaskRows.from_input(Xd, wd).passes(metric="cityblock")
+    passes = DaskRows.from_input(Xd, wd).passes(metric="cityblock", update="median")
     passes.step(np.asarray(C, dtype=X.dtype))
     return passes, passes.codes_array().compute()
 
@@ -164,3 +164,15 @@ def test_float_keys_order_like_the_values():
     assert (np.diff(K.astype(object)) >= 0).all()
     assert K[4] == K[5]  # -0.0 and 0.0 are one value
     np.testing.assert_array_equal(key_values(K), v + 0.0)
+
+
+def test_median_update_with_euclidean_assignment_equals_in_memory(client):
+    # the update rule, not the metric, asks for the medians: lloyd(update='median') on Dask rows
+    from vqtoolkit.lloyd import lloyd
+
+    X = _data("integers", seed=9)
+    C = X[:4].copy()
+    a = lloyd(X, C, update="median", max_iter=20)
+    b = lloyd(DaskRows.from_input(da.from_array(X, chunks=(600, 3))), C, update="median", max_iter=20)
+    np.testing.assert_array_equal(b.centers, a.centers)
+    np.testing.assert_array_equal(b.codes.compute(), a.codes)

@@ -107,7 +107,7 @@ class DaskRows(Rows):
 
     def passes(self, *, metric="sqeuclidean", update="mean", algorithm="auto"):
         """A pass runner (plain passes per chunk; Hamerly's bounds are in-memory only)."""
-        return DaskPasses(self, metric)
+        return DaskPasses(self, metric, update)
 
     def take(self, rows):
         """Rows by global number (any order), dense, in the rows' dtype."""
@@ -196,9 +196,10 @@ class DaskRows(Rows):
 class DaskPasses:
     """Assignment passes over the chunks: one task per chunk, totals reduced in chunk order."""
 
-    def __init__(self, rows, metric):
+    def __init__(self, rows, metric, update="mean"):
         self.rows = rows
         self.metric = metric
+        self.update = update
         self._steps = None
         self._C = None
         self._ranges = None
@@ -220,7 +221,8 @@ class DaskPasses:
         # the codebook is one literal of the graph (not scattered): a restarted worker recomputes
         Cf = dask.delayed(np.ascontiguousarray(C), pure=True)
         prev = self._steps or [None] * len(rows.X.chunks[0])
-        tasks = [dask.delayed(_step, pure=False)(x, Cf, w, p, self.metric, rows.n_threads)
+        tasks = [dask.delayed(_step, pure=False)(x, Cf, w, p, self.metric, rows.n_threads,
+                                                  self.update == "median")
                  for x, w, p in zip(rows._chunks(), rows._weight_chunks(), prev)]
         steps = client.compute(tasks)
         total = tree_reduce(steps, _combine, lambda f, *a: client.submit(f, *a, pure=False)).result()
@@ -330,14 +332,14 @@ class _Step:
         self.stats, self.changed, self.codes, self.ranges = stats, changed, codes, ranges
 
 
-def _step(x, C, w, prev, metric, n_threads):
+def _step(x, C, w, prev, metric, n_threads, ranges=False):
     codes, dist, stats = kernels.assign_accumulate(x, C, sample_weight=w, metric=metric,
                                                    n_threads=n_threads)
     # the codes wait on the worker for the next pass: the smallest integer type that holds them
     codes = codes.astype(np.min_scalar_type(max(C.shape[0] - 1, 0)), copy=False)
     changed = 0 if prev is None else int(np.count_nonzero(codes != prev.codes))
     # k-medians: the first bracket of the medians comes with the pass (no extra read of the rows)
-    ranges = code_ranges(x, codes, w, C.shape[0]) if metric == "cityblock" else None
+    ranges = code_ranges(x, codes, w, C.shape[0]) if ranges else None
     return _Step(stats, changed, codes, ranges)
 
 
