@@ -3,7 +3,8 @@
 Same CSR matrix (unit rows, Zipfian terms drawn from topics), same initial
 codewords, fixed number of Lloyd iterations (tol=0). Both engines are warmed up
 first (numba's cached kernels loaded, thread pools started), then fitted in
-alternating order ``--rounds`` times. Prints, per round, the seconds per
+alternating order ``--rounds`` times, half a second apart (so that one engine's
+spinning idle threads do not take the cores from the next fit). Prints, per round, the seconds per
 iteration of each whole fit and the ratio vqtoolkit / scikit-learn, their
 medians, the time of one :func:`vqtoolkit.kernels.assign_accumulate` pass, the
 peak extra memory of ``Codebook.fit`` (tracemalloc) relative to the CSR matrix,
@@ -58,6 +59,7 @@ def make_corpus(n, terms, k, nnz, seed=0):
 
 
 def _per_iteration(fit):
+    time.sleep(0.5)  # the previous fit's idle threads (OpenMP's spin-wait) go to sleep first
     t = time.perf_counter()
     model = fit()
     return (time.perf_counter() - t) / model.n_iter_, model.n_iter_
