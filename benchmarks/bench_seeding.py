@@ -20,10 +20,11 @@ Methods:
 - ``greedy, pruned``: the same on the triangle-inequality state only
   (:class:`vqtoolkit.kernels.SeedingState`, row by row; the former default);
 - ``default``: ``kmeans_plusplus`` as ``init='k-means++'`` runs it: k-means||
-  (Bahmani et al. 2012) with 3 rounds of oversampling k, then weighted greedy
+  (Bahmani et al. 2012) with 5 rounds of oversampling k, then weighted greedy
   k-means++ on the candidates (greedy on all rows up to 10,000 rows);
 - ``k-means||``: the same whatever the number of rows;
-- ``k-means|| 5x2k``: the same with the paper's 5 rounds of oversampling 2k;
+- ``k-means|| 3xk``: 3 rounds of oversampling k;
+- ``k-means|| 5x2k``: the paper's 5 rounds of oversampling 2k;
 - ``coreset``: greedy k-means++ on a lightweight coreset (Bachem et al. 2018)
   of ``--sample-size`` rows, ``max(20 k, 10,000)`` by default;
 - ``uniform``: greedy k-means++ on as many rows drawn uniformly.
@@ -80,6 +81,10 @@ def seed_parallel(X, k, rng, m):
     return kmeans_parallel(X, k, rng)
 
 
+def seed_parallel_3(X, k, rng, m):
+    return kmeans_parallel(X, k, rng, rounds=3, oversampling=k)
+
+
 def seed_parallel_5(X, k, rng, m):
     return kmeans_parallel(X, k, rng, rounds=5, oversampling=2 * k)
 
@@ -115,7 +120,8 @@ def seed_uniform(X, k, rng, m):
 
 
 METHODS = {"greedy": seed_greedy, "greedy, pruned": seed_pruned, "default": seed_default,
-           "k-means||": seed_parallel, "k-means|| 5x2k": seed_parallel_5, "coreset": seed_coreset,
+           "k-means||": seed_parallel, "k-means|| 3xk": seed_parallel_3,
+           "k-means|| 5x2k": seed_parallel_5, "coreset": seed_coreset,
            "uniform": seed_uniform}
 
 

@@ -63,7 +63,7 @@ def kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_trials=N
                 n_threads=n_threads)
 
 
-def kmeans_parallel(X, n_codewords, rng, *, sample_weight=None, rounds=3, oversampling=None,
+def kmeans_parallel(X, n_codewords, rng, *, sample_weight=None, rounds=5, oversampling=None,
                     n_local_trials=None, n_threads=None):
     """k-means|| (Bahmani et al. 2012), then greedy k-means++ on the weighted candidates.
 
@@ -77,9 +77,10 @@ def kmeans_parallel(X, n_codewords, rng, *, sample_weight=None, rounds=3, oversa
     Costs ``rounds`` assignment passes against about ``oversampling``
     candidates each (a Lloyd pass each with the defaults) plus greedy
     k-means++ on about ``rounds * oversampling`` weighted candidates. The
-    defaults (3 rounds of ``n_codewords``; Bahmani et al. use 5 of
-    ``2 n_codewords``) were the cheapest that matched greedy k-means++ on all
-    rows in ``benchmarks/bench_seeding.py`` (docs/seeding.md).
+    defaults (5 rounds of ``n_codewords``; Bahmani et al. use 5 of
+    ``2 n_codewords``) matched or beat greedy k-means++ on all rows in
+    ``benchmarks/bench_seeding.py`` at half the paper's cost; 3 rounds did
+    not on Birch2 (docs/seeding.md).
 
     Parameters
     ----------
