@@ -176,3 +176,27 @@ def test_median_update_with_euclidean_assignment_equals_in_memory(client):
     b = lloyd(DaskRows.from_input(da.from_array(X, chunks=(600, 3))), C, update="median", max_iter=20)
     np.testing.assert_array_equal(b.centers, a.centers)
     np.testing.assert_array_equal(b.codes.compute(), a.codes)
+
+
+def test_midpoint_is_the_mean_without_overflow():
+    from vqtoolkit.backends import midpoint, weighted_median
+
+    a, b = np.random.RandomState(10).normal(scale=1e3, size=(2, 1000))
+    np.testing.assert_array_equal(midpoint(a, b), (a + b) / 2.0)  # the same bits where finite
+    assert midpoint(1e308, 1.6e308) == 1.3e308
+    # two middle values of 1e308: their mean, not the infinity of (a + b) / 2
+    assert weighted_median(np.array([[1e308], [1e308]]), np.ones(2))[0] == 1e308
+
+
+def test_medians_of_extreme_values_equal_in_memory(client):
+    # the largest and subnormal float64 values, signed zeros: bins over the float64 bits
+    rng = np.random.RandomState(11)
+    X = rng.choice([1e308, -1e308, 1e-310, -1e-310, 0.0, -0.0, 5e-324], size=(3000, 2))
+    w = rng.randint(0, 3, size=X.shape[0]).astype(np.float64)
+    C = X[:3].copy()
+    passes, codes = _passes(X, w, C, 700)
+    with dask.config.set(SMALL):
+        got = passes.medians(C)
+    expect = group_medians(X, w, codes, C)
+    assert np.isfinite(got).all()
+    np.testing.assert_array_equal(got, expect)

@@ -36,7 +36,8 @@ from .errors import ParameterError
 from .moments import Moments, block_moments
 from .seeding import random_row_numbers
 
-__all__ = ["Rows", "InMemoryRows", "check_moments", "weighted_median", "group_rows", "group_medians"]
+__all__ = ["Rows", "InMemoryRows", "check_moments", "weighted_median", "midpoint", "group_rows",
+           "group_medians"]
 
 
 def check_moments(mom: Moments, *, what, shape) -> Moments:
@@ -272,4 +273,18 @@ def weighted_median(values, weights):
     med = v[lo, cols]
     exact = np.abs(cw[lo, cols] - half) <= tol
     hi = np.minimum(lo + 1, values.shape[0] - 1)
-    return np.where(exact, (med + v[hi, cols]) / 2.0, med)
+    return np.where(exact, midpoint(med, v[hi, cols]), med)
+
+
+def midpoint(a, b):
+    """``(a + b) / 2``, without overflow: the same bits wherever ``a + b`` is finite.
+
+    The weighted median averages the two middle values on an exact tie; for
+    values beyond half the largest float64, ``a / 2 + b / 2`` replaces the
+    sum that would overflow to infinity.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        m = (a + b) / 2.0
+    return np.where(np.isinf(m), a / 2.0 + b / 2.0, m)

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backends import midpoint
 from ._median_kernels import finish_count, finish_loop, histogram_loop, ranges_loop
 
 __all__ = ["MEDIAN_BINS", "MEDIAN_CELLS", "GATHER_ROWS", "Ranges", "code_ranges", "histogram",
@@ -273,7 +274,7 @@ def dask_medians(run, C, ranges, *, bins=None, cells=None, gather_rows=None, log
     lo_is_last = (cnt == 1) | (cw_last - last < t)
     nxt = np.where(np.isfinite(tail.above), tail.above, v)
     exact = np.abs(cw_last - half) <= tol
-    res[~gather] = np.where(lo_is_last & exact, (v + nxt) / 2.0, v)[~gather]
+    res[~gather] = np.where(lo_is_last & exact, midpoint(v, nxt), v)[~gather]
     # gathered brackets: the in-memory rule on the values in row order
     order = np.lexsort((tail.value, tail.slot))
     slots, vals, ws = tail.slot[order], tail.value[order], tail.weight[order]
@@ -284,6 +285,6 @@ def dask_medians(run, C, ranges, *, bins=None, cells=None, gather_rows=None, log
         reach = cw >= t[p]
         lo = int(np.argmax(reach)) if reach.any() else vp.size - 1
         hi = vp[lo + 1] if lo + 1 < vp.size else (tail.above[p] if np.isfinite(tail.above[p]) else vp[lo])
-        res[p] = (vp[lo] + hi) / 2.0 if abs(cw[lo] - half[p]) <= tol[p] else vp[lo]
+        res[p] = midpoint(vp[lo], hi) if abs(cw[lo] - half[p]) <= tol[p] else vp[lo]
     out[code, col] = res
     return out
