@@ -277,14 +277,14 @@ def weighted_median(values, weights):
 
 
 def midpoint(a, b):
-    """``(a + b) / 2``, without overflow: the same bits wherever ``a + b`` is finite.
+    """``(a + b) / 2`` without overflow: the same bits wherever ``a + b`` is finite.
 
     The weighted median averages the two middle values on an exact tie; for
-    values beyond half the largest float64, ``a / 2 + b / 2`` replaces the
-    sum that would overflow to infinity.
+    values beyond half the largest float, ``a / 2 + b / 2`` replaces the sum
+    that would overflow to infinity. Keeps the dtype of ``a + b``.
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = np.asarray(a)
+    b = np.asarray(b)
     with np.errstate(over="ignore"):
         m = (a + b) / 2.0
     return np.where(np.isinf(m), a / 2.0 + b / 2.0, m)
