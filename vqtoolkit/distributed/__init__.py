@@ -27,8 +27,9 @@ One Lloyd iteration on Dask::
 - the training rows are persisted when they take at most half of the
   workers' memory limit, else every pass streams them from the source
   (zarr, ``.npy``): data larger than the cluster's memory can be fitted;
-- ``metric='cityblock'`` (median updates) gathers the rows to the client in
-  each pass: use it on data that fit the client's memory;
+- ``metric='cityblock'`` (k-medians): the exact weighted medians come from
+  histogram passes over the chunks (:mod:`._medians`); only the few values
+  left in a bracket around each median travel to the client;
 - stopping, empty-codeword handling, canonical numbering and the fitted
   attributes are those of the in-memory fit; ``labels_`` and ``sample_ids_``
   are lazy Dask arrays.
