@@ -119,8 +119,9 @@ def _nnz_per_codeword(indptr, codes, k):
 
 def _codeword_ranges(indptr, codes, k, parts):
     """At most ``parts`` contiguous codeword ranges ``(lo, hi)`` with about equal non-zeros each."""
-    if parts <= 1 or k == 1:
+    if k == 1:
         return [(0, k)]
+    # computed for one part too, so a single-threaded warm-up compiles it
     load = np.cumsum(_nnz_per_codeword(indptr, codes, k))
     total = int(load[-1])
     cuts = [0]
