@@ -200,3 +200,18 @@ def test_medians_of_extreme_values_equal_in_memory(client):
     expect = group_medians(X, w, codes, C)
     assert np.isfinite(got).all()
     np.testing.assert_array_equal(got, expect)
+
+
+def test_fit_streamed_from_a_file_equals_in_memory(client, tmp_path, monkeypatch):
+    # not persisted: every pass (assignment, bins, last) reads the .npy file again, chunk by chunk
+    from vqtoolkit.distributed import _backend, read_rows
+
+    monkeypatch.setattr(_backend.DaskRows, "_fits_in_memory", lambda self: False)
+    X = _data("integers", seed=12)
+    np.save(tmp_path / "rows.npy", X)
+    Xd = read_rows(tmp_path / "rows.npy", chunk_rows=500)
+    a = Codebook(4, metric="cityblock", random_state=0).fit(X)
+    with dask.config.set(SMALL):
+        b = Codebook(4, metric="cityblock", random_state=0).fit(Xd)
+    np.testing.assert_array_equal(b.codebook_, a.codebook_)
+    np.testing.assert_array_equal(b.labels_.compute(), a.labels_)
