@@ -10,15 +10,13 @@ seconds of the seeding and of seeding + fit, their ratio to exact greedy's,
 the mean final inertia over the seeds divided by exact greedy's (single runs
 differ by up to 2x between seeds on some sets: local optima), and the
 smallest and largest per-seed ratio. A method that makes the same choices as
-another on a data set (``k-means||`` is the default above 10,000 rows, the
-pruned state is greedy's below 16 features) is not run twice.
+another on a data set (``k-means||`` is the default above 10,000 rows) is
+not run twice.
 
 Methods:
 
 - ``greedy``: exact greedy k-means++ on all rows (``init='greedy-k-means++'``,
-  2 + log k local trials; GEMM state from 16 features, pruned state below);
-- ``greedy, pruned``: the same on the triangle-inequality state only
-  (:class:`vqtoolkit.kernels.SeedingState`, row by row; the former default);
+  2 + log k local trials; the former default);
 - ``default``: ``kmeans_plusplus`` as ``init='k-means++'`` runs it: k-means||
   (Bahmani et al. 2012) with 5 rounds of oversampling k, then weighted greedy
   k-means++ on the candidates (greedy on all rows up to 10,000 rows);
@@ -52,9 +50,7 @@ from bench_e2e import SHAPES, inertia, make_data  # noqa: E402
 
 from vqtoolkit import Codebook, kernels  # noqa: E402
 from vqtoolkit.seeding import (  # noqa: E402
-    GEMM_MIN_FEATURES,
     PARALLEL_MIN_ROWS,
-    _greedy_dense,
     greedy_kmeans_plusplus,
     kmeans_parallel,
     kmeans_plusplus,
@@ -65,12 +61,6 @@ SETS = ["s1", "s2", "s3", "s4", "a3", "birch1", "birch2", "worms_2"]
 
 def seed_greedy(X, k, rng, m):
     return greedy_kmeans_plusplus(X, k, rng)
-
-
-def seed_pruned(X, k, rng, m):
-    with kernels.single_threaded_blas():
-        state = kernels.SeedingState(X, n_centers=k)
-        return _greedy_dense(X, k, rng, np.ones(X.shape[0]), 2 + int(np.log(k)), state)
 
 
 def seed_default(X, k, rng, m):
@@ -119,7 +109,7 @@ def seed_uniform(X, k, rng, m):
     return greedy_kmeans_plusplus(X[np.sort(rng.choice(n, size=m, replace=False))], k, rng)
 
 
-METHODS = {"greedy": seed_greedy, "greedy, pruned": seed_pruned, "default": seed_default,
+METHODS = {"greedy": seed_greedy, "default": seed_default,
            "k-means||": seed_parallel, "k-means|| 3xk": seed_parallel_3,
            "k-means|| 5x2k": seed_parallel_5, "coreset": seed_coreset,
            "uniform": seed_uniform}
@@ -129,8 +119,6 @@ def same_as(name, X):
     """The method that makes the same choices on ``X`` (not run twice), or None."""
     if name == "k-means||" and X.shape[0] > PARALLEL_MIN_ROWS:
         return "default"
-    if name == "greedy, pruned" and X.shape[1] < GEMM_MIN_FEATURES:
-        return "greedy"
     return None
 
 

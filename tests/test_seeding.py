@@ -1,4 +1,4 @@
-"""k-means++ seeding: both kernel states against brute force, the pruned choices equal the plain path,
+"""k-means++ seeding: the pruned state against brute force, its choices equal the plain path,
 k-means|| (the default on many rows) against exact greedy, threads, weights and sparse input."""
 
 from __future__ import annotations
@@ -62,44 +62,14 @@ def test_duplicates_fill_with_rows():
     assert all(any(np.array_equal(r, e) for e in np.eye(3)) for r in C)
 
 
-# ------------------------------------------------------------- GEMM state, k-means||, the default
+# ------------------------------------------------------------------ k-means||, the default
 
 
 def _greedy_ref(X, k, seed):
     return greedy_kmeans_plusplus(X, k, np.random.RandomState(seed))
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_gemm_state_equals_brute_force(dtype, weighted):
-    X = _blobs(n=3000, d=20, k=12, dtype=dtype)
-    w = np.random.RandomState(1).uniform(0, 2, size=X.shape[0]) if weighted else None
-    ww = np.ones(X.shape[0]) if w is None else w
-    tol = {"rtol": 1e-5, "atol": 1e-3} if dtype == np.float32 else {"rtol": 1e-9, "atol": 1e-7}
-    state = kernels.GemmSeedingState(X, w, n_threads=2)
-    X64 = X.astype(np.float64)
-    rng = np.random.RandomState(2)
-    chosen = []
-    for _ in range(8):
-        c = X[rng.randint(X.shape[0])]
-        cand = X[rng.randint(X.shape[0], size=5)]
-        if chosen:
-            near = cdist(X64, np.array(chosen), "sqeuclidean").min(axis=1)
-            to_cand = cdist(X64, cand.astype(np.float64), "sqeuclidean")
-            expect = (ww[:, None] * np.maximum(near[:, None] - to_cand, 0)).sum(axis=0)
-            np.testing.assert_allclose(state.gains(cand), expect, **tol)
-        chosen.append(c.astype(np.float64))
-        pot = state.add(c)
-        near = cdist(X64, np.array(chosen), "sqeuclidean").min(axis=1)
-        np.testing.assert_allclose(state.closest, near, **tol)
-        np.testing.assert_allclose(pot, ww @ near, rtol=1e-6)
-        # rows on a center: exactly 0 (recomputed from the difference), never negative
-        on_center = (X64[:, None, :] == np.array(chosen)[None]).all(axis=2).any(axis=1)
-        assert on_center.any() and (state.closest[on_center] == 0).all()
-        assert (state.closest >= 0).all()
-
-
-@pytest.mark.parametrize("d", [6, 20])  # pruned state, GEMM state
+@pytest.mark.parametrize("d", [6, 20])
 @pytest.mark.parametrize("method", ["greedy", "k-means||"])
 def test_same_codewords_whatever_the_thread_count(d, method):
     X = _blobs(n=20000, d=d, k=25, seed=4)
@@ -118,18 +88,6 @@ def test_greedy_weights_are_repeated_rows(d):
     a = greedy_kmeans_plusplus(X, 10, np.random.RandomState(0), sample_weight=w.astype(float))
     b = greedy_kmeans_plusplus(np.repeat(X, w, axis=0), 10, np.random.RandomState(0))
     np.testing.assert_array_equal(a, b)
-
-
-def test_gemm_gains_weights_are_repeated_rows():
-    X = _blobs(n=500, d=20, k=5, dtype=np.float64, seed=7)
-    w = np.random.RandomState(8).randint(1, 4, size=X.shape[0])
-    weighted = kernels.GemmSeedingState(X, w.astype(float))
-    repeated = kernels.GemmSeedingState(np.repeat(X, w, axis=0))
-    cand = X[[1, 50, 99]]
-    for state in (weighted, repeated):
-        state.add(X[0])
-    np.testing.assert_allclose(weighted.gains(cand), repeated.gains(cand), rtol=1e-10)
-    np.testing.assert_allclose(weighted.add(X[7]), repeated.add(X[7]), rtol=1e-10)
 
 
 def test_kmeans_parallel_honours_weights():

@@ -21,11 +21,6 @@ SEEDING_METHODS = ("auto", "greedy", "k-means||")
 #: Dense data with more rows than this seed with k-means|| under ``method='auto'``.
 PARALLEL_MIN_ROWS = 10_000
 
-#: Dense rows with at least this many features seed on :class:`~vqtoolkit.kernels.GemmSeedingState`;
-#: fewer on the pruned :class:`~vqtoolkit.kernels.SeedingState` (see docs/seeding.md).
-GEMM_MIN_FEATURES = 16
-
-
 def kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_trials=None,
                     n_threads=None, method="auto"):
     """k-means++ seeding, the default of ``init='k-means++'``.
@@ -137,12 +132,12 @@ def greedy_kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_t
 
     Each new codeword is the best of ``n_local_trials`` candidates drawn with
     probability proportional to ``weight * D(x)^2`` (the one that lowers the
-    potential ``sum weight * D(x)^2`` most). Dense rows keep their nearest
-    distance in a kernel state: with fewer than ``GEMM_MIN_FEATURES``
-    features :class:`vqtoolkit.kernels.SeedingState`, which skips the rows
-    that the triangle inequality proves a candidate cannot bring closer; with
-    more :class:`vqtoolkit.kernels.GemmSeedingState`, one GEMM per block of
-    rows and step. ``init='greedy-k-means++'`` seeds with this on all rows.
+    potential ``sum weight * D(x)^2`` most). Dense input keeps, for every row,
+    its nearest codeword so far and skips the rows that the triangle
+    inequality proves a candidate cannot bring closer
+    (:class:`vqtoolkit.kernels.SeedingState`): the same choices, most rows
+    untouched once a few codewords exist. ``init='greedy-k-means++'`` seeds
+    with this on all rows.
 
     Parameters
     ----------
@@ -159,15 +154,14 @@ def greedy_kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_t
     -------
     centers : ndarray of shape (n_codewords, n_features), dtype of ``X``
     """
-    n, d = X.shape
+    n = X.shape[0]
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_codewords))
     if sp.issparse(X):
         return _kmeans_plusplus_sparse(X, n_codewords, rng, w, n_local_trials, n_threads)
-    state_class = kernels.GemmSeedingState if d >= GEMM_MIN_FEATURES else kernels.SeedingState
     with kernels.single_threaded_blas():
-        state = state_class(X, sample_weight, n_centers=n_codewords, n_threads=n_threads)
+        state = kernels.SeedingState(X, sample_weight, n_centers=n_codewords, n_threads=n_threads)
         return _greedy_dense(X, n_codewords, rng, w, n_local_trials, state)
 
 

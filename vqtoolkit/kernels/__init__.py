@@ -59,8 +59,7 @@ Layout
 - ``_dense.py``: dense squared Euclidean search (GEMM + column argmin, or the
   unrolled loop), its chunk size, and the exact distances and totals (step 2);
 - ``_sparse.py``: CSR kernels; ``_l1.py``: city-block kernels;
-- ``_hamerly.py``: :class:`HamerlyState` and its numba helpers;
-- ``_seeding.py`` / ``_seeding_gemm.py``: the k-means++ states (pruned row by row / GEMM per block).
+- ``_hamerly.py``: :class:`HamerlyState` and its numba helpers.
 
 numba caches the machine code of each file keyed on that file alone, so the
 cached kernels of ``_hamerly.py`` (which inline ``_row_sq_dist`` and
@@ -94,11 +93,9 @@ from ._passes import (
 )
 from ._pool import BLOCK_ROWS, default_n_threads, single_threaded_blas
 from ._seeding import SeedingState
-from ._seeding_gemm import GemmSeedingState
 
 __all__ = [
     "SeedingState",
-    "GemmSeedingState",
     "AssignStats",
     "HamerlyState",
     "assign",
