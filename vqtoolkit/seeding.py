@@ -1,7 +1,13 @@
-"""Initial codebooks: k-means++, random rows, and LBG splitting.
+"""Initial codebooks: k-means++ (k-means|| or greedy), random rows, and LBG splitting.
+
+``init='k-means++'`` runs :func:`kmeans_plusplus`: k-means|| (a few passes
+draw candidates, greedy k-means++ picks among them, weighted) on many dense
+rows, greedy k-means++ on all rows otherwise; ``init='greedy-k-means++'``
+always runs the greedy one (docs/seeding.md compares them).
 
 All distances come from :mod:`vqtoolkit.kernels`; every function takes a
-``numpy.random.RandomState`` made by ``check_random_state``.
+``numpy.random.RandomState`` made by ``check_random_state``, and gives the
+same codewords whatever the number of threads.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ SEEDING_METHODS = ("auto", "greedy", "k-means||")
 
 #: Dense data with more rows than this seed with k-means|| under ``method='auto'``.
 PARALLEL_MIN_ROWS = 10_000
+
 
 def kmeans_plusplus(X, n_codewords, rng, *, sample_weight=None, n_local_trials=None,
                     n_threads=None, method="auto"):
