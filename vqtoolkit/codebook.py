@@ -62,8 +62,10 @@ class Codebook(CodewordFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEst
     n_codewords : int or 'auto', default=8
         Number of codewords ``k``. ``'auto'`` chooses it with
         :func:`vqtoolkit.choose_k` using ``selection``.
-    init : {'k-means++', 'random', 'lbg'} or ndarray of shape (n_codewords, n_features)
-        Seeding. An array gives the initial codewords in original units.
+    init : {'k-means++', 'greedy-k-means++', 'random', 'lbg'} or ndarray of shape (n_codewords, n_features)
+        Seeding. ``'k-means++'``: k-means|| for dense data above 10,000 rows, exact greedy
+        k-means++ otherwise (``'greedy-k-means++'`` always). An array gives the initial
+        codewords in original units.
     n_init : int or 'auto', default='auto'
         Independent runs; the one with the lowest distortion is kept. ``'auto'``
         means 1 for ``'k-means++'``, ``'lbg'`` and arrays, 10 for ``'random'``.
