@@ -45,7 +45,7 @@ from .fitting import (
     pass_printer,
     seed_first_batch,
 )
-from .io import json_params
+from .io import json_params, nest_state, nested_arrays
 from .lloyd import ALGORITHMS, EMPTY_POLICIES
 from .seeding import INIT_METHODS
 from .spaces import TrainingSpace, get_space
@@ -396,9 +396,7 @@ class Codebook(CodewordFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEst
         if getattr(self, "_shift", None) is not None:
             arrays["shift"] = self._shift
         if self.whitener_ is not None:
-            wmeta, warrays = self.whitener_._to_state()
-            meta["whitener"] = wmeta
-            arrays.update({f"whitener.{k}": v for k, v in warrays.items()})
+            meta["whitener"] = nest_state(arrays, "whitener.", self.whitener_)
         return meta, arrays
 
     @classmethod
@@ -426,8 +424,7 @@ class Codebook(CodewordFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEst
             self._space_state = meta.get("space")
             self.features_meta_ = meta.get("features")
             if meta.get("whitener"):
-                wa = {k.split(".", 1)[1]: v for k, v in arrays.items()
-                      if k.startswith("whitener.")}
+                wa = nested_arrays(arrays, "whitener.")
                 self.whitener_ = Whitener._from_state(meta["whitener"], wa, path)
             else:
                 self.whitener_ = None

@@ -34,7 +34,8 @@ import numpy as np
 from ._version import __version__
 from .errors import FileFormatError
 
-__all__ = ["FORMAT_VERSION", "load", "write_archive", "read_archive", "atomic_write", "json_params"]
+__all__ = ["FORMAT_VERSION", "load", "write_archive", "read_archive", "atomic_write", "json_params",
+           "nest_state", "nested_arrays"]
 
 FORMAT_VERSION = 2  # 2: SHA-256 checksums of the metadata and of every array
 _META_KEY = "__meta__"
@@ -269,6 +270,32 @@ def _json_default(obj):
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def nest_state(arrays: dict, prefix: str, obj) -> dict:
+    """Store a part's state inside its owner's: arrays under ``prefix``, meta returned.
+
+    Parameters
+    ----------
+    arrays : dict of str to ndarray
+        The owner's arrays; ``obj``'s arrays are added to it as ``prefix + name``.
+    prefix : str
+        For example ``"whitener."`` or ``"codebook3."``.
+    obj : object with ``_to_state()``
+
+    Returns
+    -------
+    dict
+        ``obj``'s metadata, for the owner's metadata.
+    """
+    meta, sub = obj._to_state()
+    arrays.update({f"{prefix}{k}": v for k, v in sub.items()})
+    return meta
+
+
+def nested_arrays(arrays: dict, prefix: str) -> dict:
+    """The arrays :func:`nest_state` stored under ``prefix``, with the prefix removed."""
+    return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 
 
 def json_params(params: dict) -> dict:

@@ -42,7 +42,7 @@ from ._validation import check_fitted, check_positive_int, check_random_state, c
 from .codebook import Codebook
 from .errors import FileFormatError, ParameterError
 from .features._mfcc import default_extractor
-from .io import json_params
+from .io import json_params, nest_state, nested_arrays
 from .whitening import Whitener, resolve_whitener
 
 __all__ = ["Matcher", "MatchScores", "VerificationResult", "NORMALIZATIONS", "ADAPTATIONS"]
@@ -236,18 +236,7 @@ class Matcher(BaseEstimator):
         self : Matcher
         """
         k = check_positive_int(self.n_codewords, "n_codewords")
-        front = self.features if self.features is not None else default_extractor()
-        utts, used = self._utterances(X, "Matcher.fit", front)
-        y = _labels(y)
-        if y.shape[0] != len(utts):
-            raise ParameterError(f"y has {y.shape[0]} labels for {len(utts)} utterances")
-        classes, inverse = np.unique(y, return_inverse=True)
-        if classes.size < 2:
-            raise ParameterError(f"y holds {classes.size} class; matching needs at least two")
-        Xall = np.concatenate(utts)
-        whitener = resolve_whitener(self.whiten)
-        Xw = whitener.fit_transform(Xall) if whitener is not None else Xall
-        frame_class = np.repeat(inverse, [u.shape[0] for u in utts])
+        classes, frame_class, Xw, whitener, used = self._training_frames(X, y)
         rng = check_random_state(self.random_state)
         seeds = rng.randint(0, np.iinfo(np.int32).max, size=classes.size)
         codebooks = []
@@ -266,9 +255,40 @@ class Matcher(BaseEstimator):
         self.classes_ = classes
         self.codebooks_ = codebooks
         self.whitener_ = whitener
-        self.n_features_in_ = Xall.shape[1]
+        self.n_features_in_ = Xw.shape[1]
         self.features_ = used if used is not None else self.features
         return self
+
+    def _training_frames(self, X, y):
+        """``(classes, frame_class, Xw, whitener, used)``: the checked, whitened training frames."""
+        front = self.features if self.features is not None else default_extractor()
+        utts, used = self._utterances(X, f"{type(self).__name__}.fit", front)
+        y = _labels(y)
+        if y.shape[0] != len(utts):
+            raise ParameterError(f"y has {y.shape[0]} labels for {len(utts)} utterances")
+        classes, inverse = np.unique(y, return_inverse=True)
+        if classes.size < 2:
+            raise ParameterError(f"y holds {classes.size} class; matching needs at least two")
+        Xall = np.concatenate(utts)
+        whitener = resolve_whitener(self.whiten)
+        Xw = np.ascontiguousarray(whitener.fit_transform(Xall) if whitener is not None else Xall)
+        return classes, np.repeat(inverse, [u.shape[0] for u in utts]), Xw, whitener, used
+
+    def _scoring_frames(self, X, adapt, adapt_iter):
+        """``(lens, Xw, adapt_iter)``: the checked, whitened frames of the utterances to score."""
+        if adapt not in ADAPTATIONS:
+            raise ParameterError(f"adapt={adapt!r} is not one of {ADAPTATIONS}")
+        adapt_iter = check_positive_int(adapt_iter, "adapt_iter")
+        name = type(self).__name__
+        utts, _ = self._utterances(X, f"{name}.score", self._front_end())
+        Xall = np.concatenate(utts)
+        if Xall.shape[1] != self.n_features_in_:
+            raise ParameterError(
+                f"utterances have {Xall.shape[1]} features, but the {name} was fitted with "
+                f"{self.n_features_in_}"
+            )
+        Xw = self.whitener_.transform(Xall) if self.whitener_ is not None else Xall
+        return np.array([u.shape[0] for u in utts]), np.ascontiguousarray(Xw), adapt_iter
 
     # ---------------------------------------------------------------- inference
 
@@ -298,19 +318,7 @@ class Matcher(BaseEstimator):
         MatchScores
         """
         check_fitted(self, "codebooks_")
-        if adapt not in ADAPTATIONS:
-            raise ParameterError(f"adapt={adapt!r} is not one of {ADAPTATIONS}")
-        adapt_iter = check_positive_int(adapt_iter, "adapt_iter")
-        utts, _ = self._utterances(X, "Matcher.score", self._front_end())
-        lens = np.array([u.shape[0] for u in utts])
-        Xall = np.concatenate(utts)
-        if Xall.shape[1] != self.n_features_in_:
-            raise ParameterError(
-                f"utterances have {Xall.shape[1]} features, but the Matcher was fitted with "
-                f"{self.n_features_in_}"
-            )
-        Xw = self.whitener_.transform(Xall) if self.whitener_ is not None else Xall
-        Xw = np.ascontiguousarray(Xw)
+        lens, Xw, adapt_iter = self._scoring_frames(X, adapt, adapt_iter)
         books = [cb.codebook_.astype(np.float64) for cb in self.codebooks_]
         transform = None
         if adapt == "affine":
@@ -457,13 +465,9 @@ class Matcher(BaseEstimator):
         }
         arrays = {"classes": self.classes_}
         if self.whitener_ is not None:
-            wmeta, warrays = self.whitener_._to_state()
-            meta["whitener"] = wmeta
-            arrays.update({f"whitener.{k}": v for k, v in warrays.items()})
+            meta["whitener"] = nest_state(arrays, "whitener.", self.whitener_)
         for j, cb in enumerate(self.codebooks_):
-            cmeta, carrays = cb._to_state()
-            meta["codebooks"].append(cmeta)
-            arrays.update({f"codebook{j}.{k}": v for k, v in carrays.items()})
+            meta["codebooks"].append(nest_state(arrays, f"codebook{j}.", cb))
         return meta, arrays
 
     @classmethod
@@ -483,12 +487,12 @@ class Matcher(BaseEstimator):
             self.classes_ = arrays["classes"]
             self.n_features_in_ = int(meta["n_features_in"])
             if meta.get("whitener"):
-                wa = _prefixed(arrays, "whitener.")
+                wa = nested_arrays(arrays, "whitener.")
                 self.whitener_ = Whitener._from_state(meta["whitener"], wa, path)
             else:
                 self.whitener_ = None
             self.codebooks_ = [
-                Codebook._from_state(cmeta, _prefixed(arrays, f"codebook{j}."), path)
+                Codebook._from_state(cmeta, nested_arrays(arrays, f"codebook{j}."), path)
                 for j, cmeta in enumerate(meta["codebooks"])
             ]
             if self.classes_.ndim != 1 or len(self.codebooks_) != self.classes_.size:
@@ -585,10 +589,6 @@ def _features_meta(features):
     raise ParameterError(
         f"features={features!r} cannot be saved; expected an MFCCExtractor or None"
     )
-
-
-def _prefixed(arrays, prefix):
-    return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 
 
 def _bar(iterable, verbose, desc):

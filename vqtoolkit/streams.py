@@ -25,8 +25,8 @@ import numpy as np
 from ._validation import check_fitted, check_positive_int, check_random_state
 from .errors import FileFormatError, ParameterError
 from .features._mfcc import default_extractor
-from .io import json_params
-from .matcher import ADAPTATIONS, Matcher, MatchScores, _features_meta, _labels, _prefixed
+from .io import json_params, nest_state, nested_arrays
+from .matcher import ADAPTATIONS, Matcher, MatchScores, _features_meta, _labels
 
 __all__ = ["StreamMatcher", "stream_columns"]
 
@@ -208,9 +208,7 @@ class StreamMatcher(Matcher):
                 "features": _features_meta(self._front_end()), "streams": []}
         arrays = {"scales": self.scales_, "weights": self.weights_}
         for s, m in enumerate(self.matchers_):
-            smeta, sarrays = m._to_state()
-            meta["streams"].append(smeta)
-            arrays.update({f"stream{s}.{k}": v for k, v in sarrays.items()})
+            meta["streams"].append(nest_state(arrays, f"stream{s}.", m))
         return meta, arrays
 
     @classmethod
@@ -228,7 +226,7 @@ class StreamMatcher(Matcher):
             self.features_ = params.get("features")
             self.n_features_in_ = int(meta["n_features_in"])
             self.columns_ = stream_columns(self.n_features_in_, params["streams"])
-            self.matchers_ = [Matcher._from_state(sm, _prefixed(arrays, f"stream{s}."), path)
+            self.matchers_ = [Matcher._from_state(sm, nested_arrays(arrays, f"stream{s}."), path)
                               for s, sm in enumerate(meta["streams"])]
             self.scales_ = arrays["scales"]
             self.weights_ = arrays["weights"]

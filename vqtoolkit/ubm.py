@@ -46,20 +46,16 @@ from ._progress import estimator_verbose
 from ._validation import check_fitted, check_positive_int, check_random_state
 from .codebook import Codebook
 from .errors import FileFormatError, ParameterError
-from .features._mfcc import default_extractor
-from .io import json_params
+from .io import json_params, nest_state, nested_arrays
 from .matcher import (
-    ADAPTATIONS,
     NORMALIZATIONS,
     Matcher,
     MatchScores,
     _bar,
     _features_meta,
     _label,
-    _labels,
-    _prefixed,
 )
-from .whitening import Whitener, resolve_whitener
+from .whitening import Whitener
 
 __all__ = ["UBMMatcher", "BackgroundScores", "map_adapt", "t_norm", "UBM_NORMALIZATIONS"]
 
@@ -244,20 +240,9 @@ class UBMMatcher(Matcher):
         kc = self.class_codebook_size
         if kc is not None:
             kc = check_positive_int(kc, "class_codebook_size")
-        front = self.features if self.features is not None else default_extractor()
-        utts, used = self._utterances(X, "UBMMatcher.fit", front)
-        y = _labels(y)
-        if y.shape[0] != len(utts):
-            raise ParameterError(f"y has {y.shape[0]} labels for {len(utts)} utterances")
-        classes, inverse = np.unique(y, return_inverse=True)
-        if classes.size < 2:
-            raise ParameterError(f"y holds {classes.size} class; matching needs at least two")
-        Xall = np.concatenate(utts)
-        if Xall.shape[0] < k:
-            raise ParameterError(f"{Xall.shape[0]} training frames, fewer than n_codewords={k}")
-        whitener = resolve_whitener(self.whiten)
-        Xw = np.ascontiguousarray(whitener.fit_transform(Xall) if whitener is not None else Xall)
-        frame_class = np.repeat(inverse, [u.shape[0] for u in utts])
+        classes, frame_class, Xw, whitener, used = self._training_frames(X, y)
+        if Xw.shape[0] < k:
+            raise ParameterError(f"{Xw.shape[0]} training frames, fewer than n_codewords={k}")
         rng = check_random_state(self.random_state)
         seeds = rng.randint(0, np.iinfo(np.int32).max, size=classes.size)  # as Matcher draws them
         ubm_seed = int(rng.randint(0, np.iinfo(np.int32).max))
@@ -282,7 +267,7 @@ class UBMMatcher(Matcher):
         self.class_codebooks_ = np.stack(books).astype(Xw.dtype)
         self.counts_ = counts
         self.whitener_ = whitener
-        self.n_features_in_ = Xall.shape[1]
+        self.n_features_in_ = Xw.shape[1]
         self.features_ = used if used is not None else self.features
         return self
 
@@ -309,19 +294,7 @@ class UBMMatcher(Matcher):
             ``normalized('ubm')`` gives ``D(X, class) - D(X, UBM)``.
         """
         check_fitted(self, "class_codebooks_")
-        if adapt not in ADAPTATIONS:
-            raise ParameterError(f"adapt={adapt!r} is not one of {ADAPTATIONS}")
-        adapt_iter = check_positive_int(adapt_iter, "adapt_iter")
-        utts, _ = self._utterances(X, "UBMMatcher.score", self._front_end())
-        lens = np.array([u.shape[0] for u in utts])
-        Xall = np.concatenate(utts)
-        if Xall.shape[1] != self.n_features_in_:
-            raise ParameterError(
-                f"utterances have {Xall.shape[1]} features, but the UBMMatcher was fitted with "
-                f"{self.n_features_in_}"
-            )
-        Xw = np.ascontiguousarray(self.whitener_.transform(Xall) if self.whitener_ is not None
-                                  else Xall)
+        lens, Xw, adapt_iter = self._scoring_frames(X, adapt, adapt_iter)
         books = [C.astype(np.float64) for C in self.class_codebooks_]
         ubm = self.ubm_.codebook_.astype(np.float64)
         transform = None
@@ -342,7 +315,8 @@ class UBMMatcher(Matcher):
         check_fitted(self, "class_codebooks_")
         params = self.get_params()
         params["features"] = None
-        umeta, uarrays = self.ubm_._to_state()
+        arrays = {"classes": self.classes_, "class_codebooks": self.class_codebooks_,
+                  "counts": self.counts_}
         meta = {
             "kind": "ubm_matcher",
             "params": json_params(params),
@@ -350,15 +324,10 @@ class UBMMatcher(Matcher):
             "n_classes": int(self.classes_.size),
             "features": _features_meta(self._front_end()),
             "whitener": None,
-            "ubm": umeta,
+            "ubm": nest_state(arrays, "ubm.", self.ubm_),
         }
-        arrays = {"classes": self.classes_, "class_codebooks": self.class_codebooks_,
-                  "counts": self.counts_}
-        arrays.update({f"ubm.{k}": v for k, v in uarrays.items()})
         if self.whitener_ is not None:
-            wmeta, warrays = self.whitener_._to_state()
-            meta["whitener"] = wmeta
-            arrays.update({f"whitener.{k}": v for k, v in warrays.items()})
+            meta["whitener"] = nest_state(arrays, "whitener.", self.whitener_)
         return meta, arrays
 
     @classmethod
@@ -378,8 +347,8 @@ class UBMMatcher(Matcher):
             self.class_codebooks_ = arrays["class_codebooks"]
             self.counts_ = arrays["counts"]
             self.n_features_in_ = int(meta["n_features_in"])
-            self.ubm_ = Codebook._from_state(meta["ubm"], _prefixed(arrays, "ubm."), path)
-            self.whitener_ = (Whitener._from_state(meta["whitener"], _prefixed(arrays, "whitener."),
+            self.ubm_ = Codebook._from_state(meta["ubm"], nested_arrays(arrays, "ubm."), path)
+            self.whitener_ = (Whitener._from_state(meta["whitener"], nested_arrays(arrays, "whitener."),
                                                    path) if meta.get("whitener") else None)
             d = self.n_features_in_
             books = self.class_codebooks_
