@@ -76,17 +76,17 @@ def extract_mfcc(files, extractor=None, *, partition_size=200, label_regex=None,
     -------
     DistributedFeatures
     """
-    from ..features._batch import _cache_dir, _compile_labels, find_audio_files, parse_labels
+    from ..features._batch import _cache_dir, find_audio_files
     from ..features._mfcc import default_extractor
     from ..features.audio import MFCCExtractor, Utterance
+    from ..features.labels import label_rule
 
     extractor = default_extractor() if extractor is None else extractor
     if not isinstance(extractor, MFCCExtractor):
         raise ParameterError(f"extractor must be an MFCCExtractor, got {type(extractor).__name__}")
     partition_size = _check_partition_size(partition_size)
     paths = find_audio_files(files)
-    pattern = _compile_labels(label_regex)
-    labels, failures, todo = parse_labels(paths, pattern)
+    labels, failures, todo = label_rule(label_regex=label_regex).apply(paths)
     client = _client(client)
     parts = [todo[s:s + partition_size] for s in range(0, len(todo), partition_size)]
     settings = extractor.to_dict()

@@ -19,7 +19,7 @@ from .._progress import DEPRECATED, function_verbose
 from ..errors import FileFormatError, ParameterError
 from ._mfcc import MFCCExtractor, decode_audio, default_extractor, warm_up
 from .featureset import FeatureSet, Utterance
-from .labels import LabelRule, label_rule
+from .labels import label_rule
 
 __all__ = ["extract_many", "find_audio_files", "default_cache_dir", "AUDIO_EXTENSIONS"]
 
@@ -280,13 +280,6 @@ def _librosa_version() -> str:
     return librosa.__version__
 
 
-def _compile_labels(label_regex):
-    """The compiled ``label_regex`` (None for None); for :func:`parse_labels`."""
-    if label_regex is None:
-        return None
-    return label_rule(label_regex=label_regex).pattern
-
-
 def _check_n_jobs(n_jobs):
     if n_jobs is None or n_jobs == -1:
         return os.cpu_count() or 1
@@ -307,22 +300,3 @@ def _progress_bar(total, verbose):
     from .._progress import progress_bar
 
     return progress_bar(total=total, unit="file", desc="MFCC", verbose=verbose)
-
-
-def parse_labels(files, pattern, *, strict=False):
-    """Labels of every file from its name (:meth:`LabelRule.apply` of a regex rule).
-
-    Parameters
-    ----------
-    files : list of str
-    pattern : compiled regular expression with named groups, or None
-    strict : bool
-        Raise at the first file name that does not match.
-
-    Returns
-    -------
-    labels, failures, todo
-        As :meth:`vqtoolkit.features.labels.LabelRule.apply`.
-    """
-    rule = LabelRule("none") if pattern is None else LabelRule("regex", pattern)
-    return rule.apply(files, strict=strict)
