@@ -125,7 +125,33 @@ def read_rows(path, *, chunk_rows=None):
 
 
 def _npy_rows(path, start, stop):
-    return np.array(np.load(path, mmap_mode="r")[start:stop])
+    """Rows ``start:stop`` of an ``.npy`` file, read by one ``readinto`` into the result.
+
+    Through a memory map the copy faults every page in one by one; one read of
+    the byte range is one system call and one copy (C-order files; others go
+    through the map).
+    """
+    arr = np.load(path, mmap_mode="r")
+    if not arr.flags.c_contiguous or arr.ndim != 2:
+        return np.array(arr[start:stop])
+    out = np.empty((stop - start,) + arr.shape[1:], dtype=arr.dtype)
+    with open(path, "rb") as f:
+        f.seek(arr.offset + start * arr.strides[0])
+        _read_exactly(f, out, path)
+    return out
+
+
+def _read_exactly(f, out, path):
+    """Fill ``out`` from ``f``'s current position; a short file is a FileFormatError."""
+    from ..errors import FileFormatError
+
+    view = memoryview(out.reshape(-1).view(np.uint8))
+    got = 0
+    while got < view.nbytes:
+        n = f.readinto(view[got:])
+        if not n:
+            raise FileFormatError(f"{path}: ends after {got} of the {view.nbytes} bytes expected")
+        got += n
 
 
 def _zarr_rows(path, start, stop):
@@ -174,10 +200,13 @@ def _zarr_chunk_file(file, n_rows, chunk_rows, d, dtype, fill):
     dtype = np.dtype(dtype)
     if not os.path.exists(file):
         return np.full((n_rows, d), fill, dtype=dtype)
+    # one buffer: raw bytes are read straight into it, compressed ones decompressed into it
+    out = np.empty((chunk_rows, d), dtype=dtype)
     with open(file, "rb") as f:
-        raw = f.read()
-    if len(raw) != chunk_rows * d * dtype.itemsize:  # compressed
-        from numcodecs import blosc
+        if os.fstat(f.fileno()).st_size == out.nbytes:  # raw
+            _read_exactly(f, out, file)
+        else:
+            from numcodecs import blosc
 
-        raw = blosc.decompress(raw)
-    return np.frombuffer(raw, dtype=dtype).reshape(chunk_rows, d)[:n_rows].copy()
+            blosc.decompress(f.read(), out)
+    return out[:n_rows]
