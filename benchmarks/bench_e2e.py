@@ -18,6 +18,7 @@ centroid, recomputed the same way for all) relative to the best of the
 methods. The BLAS in use is printed first.
 
 Usage: python benchmarks/bench_e2e.py [--n-init 1] [--repeats 3] [--shapes 0 1 2 3] [--quick]
+       [--skip faiss superkmeans]
 """
 
 from __future__ import annotations
@@ -116,12 +117,15 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--shapes", type=int, nargs="*", default=list(range(len(SHAPES))))
     ap.add_argument("--quick", action="store_true", help="shapes divided by 10 (smoke run)")
+    ap.add_argument("--skip", nargs="*", default=[], choices=["faiss", "superkmeans"],
+                    help="leave these peers out (the long n_init=10 runs: the goal is against "
+                         "scikit-learn and scikit-learn-intelex)")
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
     import sklearn  # noqa: F401 - loads the BLAS that blas_report names
 
     print("\n".join(blas_report()))
-    names = available()
+    names = [m for m in available() if m.split()[0] not in args.skip]
     for s in args.shapes:
         n, d, k = SHAPES[s]
         if args.quick:
