@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numba
 import numpy as np
 import scipy.sparse as sp
@@ -91,7 +93,7 @@ class HamerlyState:
         self.lower.fill(-np.inf)
         self._prev = None
 
-    def step(self, codebook):
+    def step(self, codebook, bounds=None):
         """Assign every row to ``codebook`` and accumulate the per-codeword totals.
 
         Parameters
@@ -99,6 +101,9 @@ class HamerlyState:
         codebook : ndarray of shape (n_codewords, n_features)
             The number of codewords must not change between steps (call
             :meth:`reset` first otherwise).
+        bounds : HamerlyBounds, optional
+            Computed by the caller (:func:`hamerly_bounds`, once per pass for
+            many chunks); None computes them from the previous step's codebook.
 
         Returns
         -------
@@ -109,9 +114,9 @@ class HamerlyState:
         stats : AssignStats
         """
         with single_threaded_blas():
-            return self._step(codebook)
+            return self._step(codebook, bounds)
 
-    def _step(self, codebook):
+    def _step(self, codebook, bounds=None):
         X = self.X
         n, d = X.shape
         C = np.ascontiguousarray(codebook, dtype=X.dtype)
@@ -119,26 +124,15 @@ class HamerlyState:
             raise ParameterError(f"codebook has shape {C.shape}; expected (k, {d}) with k >= 1")
         k = C.shape[0]
         C64 = C.astype(np.float64)
-        if self._prev is not None and self._prev.shape != C64.shape:
-            self.reset()
+        if bounds is None:
+            if self._prev is not None and self._prev.shape != C64.shape:
+                self.reset()
+            bounds = hamerly_bounds(C64, self._prev, n_threads=self.n_threads)
+            self._prev = C64
+        fresh, s, sh1, sh2, jmax = bounds.fresh, bounds.s, bounds.sh1, bounds.sh2, bounds.jmax
         eps = float(np.finfo(X.dtype).eps)
         rel = 4.0 * eps
-        # after a reset every row is recomputed: no bound, and old codes may not exist any more
-        fresh = self._prev is None
-        # largest and second largest shift (another codeword's largest shift, per row)
-        if fresh:
-            sh1 = sh2 = 0.0
-            jmax = -1
-        else:
-            diff = C64 - self._prev
-            shift = np.sqrt(np.einsum("ij,ij->i", diff, diff)) * (1.0 + 1e-12)
-            jmax = int(np.argmax(shift))
-            sh1 = float(shift[jmax])
-            shift[jmax] = 0.0
-            sh2 = float(shift.max())
-        self._prev = C64
         cc = np.einsum("ij,ij->i", C64, C64)
-        s = _half_min_separation(C64, cc, self.n_threads)
         cmax2 = float(cc.max())
         # worst-case error of the search's value (a sum of d + 1 terms, GEMM or unrolled, in any
         # order): gemm_margin * (|x|^2 + 2 max|c|^2) on the squared distance
@@ -190,6 +184,98 @@ class HamerlyState:
         self._n_steps += 1
         self.n_recomputed = n_recomputed
         return codes, dist, AssignStats(sums, counts, sse)
+
+
+@dataclass(frozen=True)
+class HamerlyBounds:
+    """What a Hamerly step needs to know of the codebook move (the same for every row).
+
+    Attributes
+    ----------
+    fresh : bool
+        No previous codebook (first step, or after a reset): every row is searched.
+    s : ndarray of shape (n_codewords,), float64
+        Half the distance from each codeword to its nearest other one (a safe lower bound).
+    sh1, sh2 : float
+        Largest and second largest codeword shift since the previous step (0 when fresh).
+    jmax : int
+        The codeword that moved most (-1 when fresh).
+    """
+
+    fresh: bool
+    s: np.ndarray
+    sh1: float
+    sh2: float
+    jmax: int
+
+
+def hamerly_bounds(codebook, previous=None, *, n_threads=1) -> HamerlyBounds:
+    """The bounds of one step from ``codebook`` and the previous step's codebook.
+
+    Parameters
+    ----------
+    codebook : ndarray of shape (n_codewords, n_features)
+        In the rows' dtype (its float64 copy is what the step uses).
+    previous : ndarray of shape (n_codewords, n_features) or None
+        The codebook of the previous step (same shape), or None for a fresh step.
+    n_threads : int
+
+    Returns
+    -------
+    HamerlyBounds
+    """
+    C64 = np.ascontiguousarray(codebook, dtype=np.float64)
+    fresh = previous is None or np.shape(previous) != C64.shape
+    # largest and second largest shift (another codeword's largest shift, per row)
+    if fresh:
+        sh1 = sh2 = 0.0
+        jmax = -1
+    else:
+        diff = C64 - np.asarray(previous, dtype=np.float64)
+        shift = np.sqrt(np.einsum("ij,ij->i", diff, diff)) * (1.0 + 1e-12)
+        jmax = int(np.argmax(shift))
+        sh1 = float(shift[jmax])
+        shift[jmax] = 0.0
+        sh2 = float(shift.max())
+    cc = np.einsum("ij,ij->i", C64, C64)
+    s = _half_min_separation(C64, cc, _check_threads(n_threads))
+    return HamerlyBounds(bool(fresh), s, sh1, sh2, jmax)
+
+
+def hamerly_chunk_step(X, codebook, bounds, *, codes=None, lower=None, sample_weight=None,
+                       chunk_rows=None, n_threads=1) -> HamerlyState:
+    """One Hamerly step over rows whose bounds are kept by the caller (a chunk on a Dask worker).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float32 or float64
+    codebook : ndarray of shape (n_codewords, n_features)
+    bounds : HamerlyBounds
+        From :func:`hamerly_bounds` (the previous codebook is the one ``lower`` was kept for).
+    codes : ndarray of shape (n_samples,), int, optional
+        Codes of the previous step (None on the first step: every code counts as changed).
+    lower : ndarray of shape (n_samples,), optional
+        Lower bounds of the previous step; needed unless ``bounds.fresh``.
+    sample_weight, chunk_rows, n_threads
+        See :class:`HamerlyState`.
+
+    Returns
+    -------
+    HamerlyState
+        After the step: ``codes``, ``sq_distances``, ``lower``, ``n_changed``,
+        ``n_recomputed``, and ``stats`` (:class:`AssignStats`). The inputs are
+        not modified.
+    """
+    state = HamerlyState(X, sample_weight=sample_weight, chunk_rows=chunk_rows, n_threads=n_threads)
+    if codes is not None:
+        state.codes[:] = codes
+        state._n_steps = 1  # changes are counted against ``codes``
+    if not bounds.fresh:
+        if lower is None or codes is None:
+            raise ParameterError("a bounded Hamerly step needs the previous codes and lower bounds")
+        state.lower[:] = lower
+    state.stats = state.step(codebook, bounds)[2]
+    return state
 
 
 def _half_min_separation(C64, cc, n_threads=1):
