@@ -20,6 +20,13 @@ at the rows themselves. It asks a *rows* object for a few operations:
 ``seeding_rows(rng)``
     the rows k-means++ seeds on: all of them here; a sample on a cluster.
 
+For k selection (G-means / X-means, :mod:`vqtoolkit.selection`) a backend
+also gives per-code results for the codes of a pass, all small except the
+projections (one float per row): ``group_scatter``, ``group_power``,
+``group_farthest``, ``group_sse``, ``group_projections`` and ``children``
+(the 2-means passes of every parent's two children at once). They run the
+kernels of :mod:`vqtoolkit.kernels._groups`; no backend gathers the rows.
+
 :class:`InMemoryRows` implements it for a NumPy array or a CSR matrix with
 the kernels of :mod:`vqtoolkit.kernels` (threads, Hamerly's bounds);
 :class:`vqtoolkit.distributed.DaskRows` for a Dask array, with the same
@@ -33,11 +40,12 @@ import scipy.sparse as sp
 
 from . import kernels
 from .errors import ParameterError
+from .kernels import _groups
 from .moments import Moments, block_moments
 from .seeding import random_row_numbers
 
-__all__ = ["Rows", "InMemoryRows", "check_moments", "weighted_median", "midpoint", "group_rows",
-           "group_medians"]
+__all__ = ["Rows", "InMemoryRows", "check_moments", "weighted_median", "midpoint", "group_medians",
+           "split_values", "group_rows"]
 
 
 def check_moments(mom: Moments, *, what, shape) -> Moments:
@@ -136,6 +144,33 @@ class InMemoryRows(Rows):
         """The rows of every code, in row order, as float64 arrays: a list of ``k`` arrays."""
         return group_rows(self.X, codes, k)
 
+    # -- per-code results for k selection (codes: of a pass over these rows; select: bool (k,))
+
+    def group_scatter(self, codes, centers, select):
+        """``sum (x - c)(x - c)^T`` of every selected code; shape (n_selected, d, d), float64."""
+        return _groups.group_scatter(self.X, codes, centers, select)
+
+    def group_power(self, codes, centers, V, select):
+        """``sum ((x - c) . v) (x - c)`` of every selected code; shape (k, d), float64."""
+        return _groups.group_power(self.X, codes, centers, V, select)
+
+    def group_farthest(self, codes, centers, select):
+        """Row number of the member farthest from its center, per code (-1: none); shape (k,)."""
+        return _groups.group_farthest(self.X, codes, centers, select)[1]
+
+    def group_sse(self, codes, centers, select):
+        """Sum of squared distances of every selected code's rows to its center; shape (k,)."""
+        return _groups.group_sse(self.X, codes, centers, select)
+
+    def group_projections(self, codes, directions, select):
+        """``x . directions[code]`` of the rows of every selected code: one array per code, row order."""
+        values, which = _groups.group_project(self.X, codes, directions, select)
+        return split_values(values, which, select)
+
+    def children(self, codes):
+        """A runner of 2-means passes of every parent's two children (see :class:`MemoryChildren`)."""
+        return MemoryChildren(self.X, codes)
+
     def sample_ids(self):
         """Row positions, shape (n_samples,)."""
         return np.arange(self.X.shape[0])
@@ -214,6 +249,24 @@ class MemoryPasses:
         return np.array(self.sq_distances)
 
 
+class MemoryChildren:
+    """2-means passes over in-memory rows: ``step(children, todo)`` returns the totals (a ``ChildStep``).
+
+    The child of every row is kept between passes (to count the changes per parent).
+    """
+
+    def __init__(self, X, codes):
+        self.X = X
+        self.codes = np.asarray(codes)
+        self._prev = None
+
+    def step(self, children, todo):
+        """Assign the rows of the ``todo`` parents to their nearer child; totals of the pass."""
+        s = _groups.children_step(self.X, self.codes, children, todo, self._prev)
+        self._prev = s.codes
+        return s.totals()
+
+
 def group_rows(X, codes, k):
     """``[X[codes == j] for j in range(k)]`` as dense float64, from one stable sort of ``codes``."""
     codes = np.asarray(codes)
@@ -224,6 +277,16 @@ def group_rows(X, codes, k):
         part = X[order[bounds[j]: bounds[j + 1]]]
         out.append(part.toarray() if sp.issparse(part) else np.asarray(part, dtype=np.float64))
     return out
+
+
+def split_values(values, which, select):
+    """The ``values`` of every selected code, in their order: a list over ``numpy.flatnonzero(select)``."""
+    idx = np.flatnonzero(select)
+    order = np.argsort(which, kind="stable")
+    sw = which[order]
+    lo = np.searchsorted(sw, idx, side="left")
+    hi = np.searchsorted(sw, idx, side="right")
+    return [values[order[a:b]] for a, b in zip(lo, hi)]
 
 
 def group_medians(X, w, codes, C):

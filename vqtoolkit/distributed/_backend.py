@@ -23,8 +23,10 @@ from ..backends import InMemoryRows, Rows, check_moments, group_rows
 from ..moments import block_moments
 from ..seeding import random_row_numbers
 from ._cluster import _client
+from ._hamerly import hamerly_chunks
 from ._medians import code_ranges, dask_medians
 from ._prepare import check_dask_weight, check_dask_X
+from ._selection import DaskGroups
 
 __all__ = ["DaskRows", "DaskPasses", "tree_reduce", "map_rows", "lazy_weighted_mean",
            "INIT_SAMPLE_SIZE", "FAN_IN"]
@@ -36,7 +38,7 @@ FAN_IN = 8  # partial results added per reduction task
 PERSIST_SHARE = 0.5
 
 
-class DaskRows(Rows):
+class DaskRows(DaskGroups, Rows):
     """Rows of a Dask array (dense or ``scipy.sparse`` CSR blocks), for the fit driver.
 
     Parameters
@@ -106,8 +108,8 @@ class DaskRows(Rows):
     # -- passes and rows
 
     def passes(self, *, metric="sqeuclidean", update="mean", algorithm="auto"):
-        """A pass runner (plain passes per chunk; Hamerly's bounds are in-memory only)."""
-        return DaskPasses(self, metric, update)
+        """A pass runner: per chunk, with Hamerly's bounds where they apply (as in memory)."""
+        return DaskPasses(self, metric, update, algorithm)
 
     def take(self, rows):
         """Rows by global number (any order), dense, in the rows' dtype."""
@@ -196,10 +198,12 @@ class DaskRows(Rows):
 class DaskPasses:
     """Assignment passes over the chunks: one task per chunk, totals reduced in chunk order."""
 
-    def __init__(self, rows, metric, update="mean"):
+    def __init__(self, rows, metric, update="mean", algorithm="lloyd"):
         self.rows = rows
         self.metric = metric
         self.update = update
+        #: Hamerly's bounds (:mod:`vqtoolkit.distributed._hamerly`), or None for plain passes
+        self.hamerly = hamerly_chunks(rows, metric, update, algorithm)
         self._steps = None
         self._C = None
         self._ranges = None
@@ -221,11 +225,17 @@ class DaskPasses:
         # the codebook is one literal of the graph (not scattered): a restarted worker recomputes
         Cf = dask.delayed(np.ascontiguousarray(C), pure=True)
         prev = self._steps or [None] * len(rows.X.chunks[0])
-        tasks = [dask.delayed(_step, pure=False)(x, Cf, w, p, self.metric, rows.n_threads,
-                                                  self.update == "median")
-                 for x, w, p in zip(rows._chunks(), rows._weight_chunks(), prev)]
+        combine = _combine
+        if self.hamerly is not None:  # each chunk's task starts from that chunk's previous state
+            tasks, combine = self.hamerly.tasks(C, self._C, prev), self.hamerly.combine
+        else:
+            tasks = [dask.delayed(_step, pure=False)(x, Cf, w, p, self.metric, rows.n_threads,
+                                                      self.update == "median")
+                     for x, w, p in zip(rows._chunks(), rows._weight_chunks(), prev)]
         steps = client.compute(tasks)
-        total = tree_reduce(steps, _combine, lambda f, *a: client.submit(f, *a, pure=False)).result()
+        total = tree_reduce(steps, combine, lambda f, *a: client.submit(f, *a, pure=False)).result()
+        if self.hamerly is not None:
+            self.hamerly.record(total)
         first = self._steps is None
         self._steps = steps
         self._C = np.ascontiguousarray(C)
@@ -233,7 +243,9 @@ class DaskPasses:
         return total.stats, rows.shape[0] if first else total.changed
 
     def reset(self):
-        return None
+        """Codewords moved by more than an update (empties): forget the bounds."""
+        if self.hamerly is not None:
+            self.hamerly.reset()
 
     def farthest(self, m):
         """Global numbers of the ``m`` rows farthest from their codeword (ties: lowest row)."""
