@@ -45,7 +45,7 @@ from .moments import Moments, block_moments
 from .seeding import random_row_numbers
 
 __all__ = ["Rows", "InMemoryRows", "check_moments", "weighted_median", "midpoint", "group_medians",
-           "split_values", "group_rows"]
+           "split_values"]
 
 
 def check_moments(mom: Moments, *, what, shape) -> Moments:
@@ -139,10 +139,6 @@ class InMemoryRows(Rows):
     def seeding_rows(self, rng):
         """``(rows, whole)``: k-means++ seeds on all the rows."""
         return self, True
-
-    def groups(self, codes, k):
-        """The rows of every code, in row order, as float64 arrays: a list of ``k`` arrays."""
-        return group_rows(self.X, codes, k)
 
     # -- per-code results for k selection (codes: of a pass over these rows; select: bool (k,))
 
@@ -265,18 +261,6 @@ class MemoryChildren:
         s = _groups.children_step(self.X, self.codes, children, todo, self._prev)
         self._prev = s.codes
         return s.totals()
-
-
-def group_rows(X, codes, k):
-    """``[X[codes == j] for j in range(k)]`` as dense float64, from one stable sort of ``codes``."""
-    codes = np.asarray(codes)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(k + 1))
-    out = []
-    for j in range(k):
-        part = X[order[bounds[j]: bounds[j + 1]]]
-        out.append(part.toarray() if sp.issparse(part) else np.asarray(part, dtype=np.float64))
-    return out
 
 
 def split_values(values, which, select):

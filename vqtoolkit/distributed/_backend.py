@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import kernels
-from ..backends import InMemoryRows, Rows, check_moments, group_rows
+from ..backends import InMemoryRows, Rows, check_moments
 from ..moments import block_moments
 from ..seeding import random_row_numbers
 from ._cluster import _client
@@ -143,11 +143,6 @@ class DaskRows(DaskGroups, Rows):
         X = self._gather_rows(rows)
         w = None if self.w is None else self._weights()[rows]
         return InMemoryRows(X, w, n_threads=self.n_threads, what=self.what), whole
-
-    def groups(self, codes, k):
-        """The rows of every code in row order (float64): gathered to the client."""
-        X = self._gather_rows(np.arange(self.shape[0]))
-        return group_rows(X, np.asarray(self.client.compute(codes).result()), k)
 
     def sample_ids(self):
         """Row positions as a lazy Dask array chunked like the rows."""

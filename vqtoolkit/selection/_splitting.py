@@ -41,6 +41,13 @@ instead of before. Rounds and the merge step then resume from the kept
 configuration, and the pass repeats until it keeps nothing (or the merge
 step brings ``k`` back to where the pass last started). All distances go
 through :mod:`vqtoolkit.kernels` (via :func:`vqtoolkit.lloyd.lloyd`).
+
+The members of a cluster are never gathered: step 1 runs for all the
+clusters of a round at once by passes over the rows
+(:mod:`vqtoolkit.selection._children`), the tests read the projections only
+(one float per row, for the sorting in the Anderson–Darling and dip tests),
+and the BIC the per-cluster sums of squares. So ``X`` may be a rows backend
+on a Dask cluster.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ import numpy as np
 from .. import kernels
 from ..lloyd import as_rows, lloyd
 from ..seeding import kmeans_plusplus
+from ._children import pair_projections, split_all
 from ._normality import _factor, _statistic, ad_critical_value, ad_pvalue
 from ._unimodality import dip_pvalue, dip_statistic
 
@@ -138,21 +146,34 @@ def gmeans(X, *, alpha, k_min, k_max, rng, split_test="ad+dip", dip_alpha=0.05, 
     """
     use_dip = split_test == "ad+dip"
 
-    def decide(rows, parent, children, codes, rnd, k, j):
-        v = children[0] - children[1]
-        vv = float(v @ v)
-        if vv <= 0:
-            return SplitRecord(rnd, k, j, rows.shape[0], 0.0, np.inf, 1.0, False)
-        proj = (rows @ v) / vv
-        a2 = _statistic(proj)
-        crit = ad_critical_value(alpha, rows.shape[0])
-        p = ad_pvalue(a2 * _factor(rows.shape[0]))
-        split = a2 > crit
-        p_dip = np.nan
-        if split and use_dip:
-            p_dip = dip_pvalue(dip_statistic(proj), proj.shape[0])
-            split = p_dip < dip_alpha
-        return SplitRecord(rnd, k, j, rows.shape[0], a2, crit, p, split, p_dip)
+    def decide(X, res, splits, sizes, rnd, k):
+        # the projection of every member on its cluster's v = c1 - c2 (scaled by 1 / |v|^2)
+        C = res.centers
+        dirs = np.zeros(C.shape, dtype=np.float64)
+        mask = np.zeros(k, dtype=bool)
+        out = {}
+        for j, two in splits.items():
+            v = two.children[0] - two.children[1]
+            vv = float(v @ v)
+            if vv <= 0:
+                out[j] = SplitRecord(rnd, k, j, int(sizes[j]), 0.0, np.inf, 1.0, False)
+            else:
+                dirs[j] = v / vv
+                mask[j] = True
+        if mask.any():
+            idx = np.flatnonzero(mask)
+            for j, proj in zip(idx.tolist(), X.group_projections(res.codes, dirs, mask)):
+                n = proj.shape[0]
+                a2 = _statistic(proj)
+                crit = ad_critical_value(alpha, n)
+                p = ad_pvalue(a2 * _factor(n))
+                split = a2 > crit
+                p_dip = np.nan
+                if split and use_dip:
+                    p_dip = dip_pvalue(dip_statistic(proj), n)
+                    split = p_dip < dip_alpha
+                out[j] = SplitRecord(rnd, k, j, n, a2, crit, p, split, p_dip)
+        return out
 
     merge = (lambda rows, res, common: _merge_unimodal(rows, res, dip_alpha, common)) \
         if use_dip else None
@@ -173,13 +194,20 @@ def xmeans(X, *, k_min, k_max, rng, n_threads=None, max_iter=300, tol=1e-4, prog
         ``score_per_round`` holds the global BIC after each round.
     """
 
-    def decide(rows, parent, children, codes, rnd, k, j):
-        sq_parent = np.einsum("ij,ij->i", rows - parent, rows - parent)
-        parent_bic = bic(np.zeros(rows.shape[0], dtype=np.int64), sq_parent, rows.shape[1])
-        sq_child = np.einsum("ij,ij->i", rows - children[codes], rows - children[codes])
-        child_bic = bic(codes, sq_child, rows.shape[1])
-        return SplitRecord(rnd, k, j, rows.shape[0], parent_bic, child_bic, np.nan,
-                           child_bic > parent_bic)
+    def decide(X, res, splits, sizes, rnd, k):
+        # the parent's sum of squares over its members (float64 differences), the children's from 2-means
+        C = res.centers.astype(np.float64)
+        mask = np.zeros(k, dtype=bool)
+        mask[list(splits)] = True
+        sse = X.group_sse(res.codes, C, mask) if mask.any() else np.zeros(k)
+        d = C.shape[1]
+        out = {}
+        for j, two in splits.items():
+            n = int(sizes[j])
+            parent_bic = _bic(np.array([float(n)]), float(sse[j]), d)
+            child_bic = _bic(two.counts, float(two.sse.sum()), d)
+            out[j] = SplitRecord(rnd, k, j, n, parent_bic, child_bic, np.nan, child_bic > parent_bic)
+        return out
 
     return _grow(X, decide, k_min=k_min, k_max=k_max, rng=rng, n_threads=n_threads,
                  max_iter=max_iter, tol=tol, progress=progress, score="bic",
@@ -205,14 +233,17 @@ def bic(codes, sq_distances, n_features):
     float
         Higher is better.
     """
-    R = codes.shape[0]
-    counts = np.bincount(codes)
+    return _bic(np.bincount(codes), float(np.sum(sq_distances, dtype=np.float64)), n_features)
+
+
+def _bic(counts, sse, d):
+    """:func:`bic` from the members of each cluster and the total sum of squares."""
+    counts = np.asarray(counts, dtype=np.float64)
     counts = counts[counts > 0]
+    R = float(counts.sum())
     K = counts.size
-    d = n_features
     if R <= K:
         return -np.inf
-    sse = float(np.sum(sq_distances, dtype=np.float64))
     var = max(sse / (d * (R - K)), 1e-300)
     loglik = (float(np.sum(counts * np.log(counts / R)))
               - R * d / 2 * np.log(2 * np.pi * var) - d * (R - K) / 2)
@@ -292,21 +323,26 @@ def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, s
 
 
 def _test_all(X, res, decide, cache, rng, rnd):
-    """The split test of every codeword of ``res`` large enough: a list of ``(record, children)``."""
+    """The split test of every codeword of ``res`` large enough: a list of ``(record, children)``.
+
+    The clusters not in ``cache`` (center bytes and size) are split and tested
+    together: a few passes over the rows for all of them.
+    """
     C = res.centers.astype(np.float64)
     k = C.shape[0]
-    groups = X.groups(res.codes, k)
+    sizes = np.rint(np.asarray(res.counts, dtype=np.float64)).astype(np.int64)
+    tested = [j for j in range(k) if sizes[j] >= MIN_SPLIT_SIZE]
+    new = [j for j in tested if (C[j].tobytes(), int(sizes[j])) not in cache]
+    if new:
+        splits = split_all(X, res.codes, C, sizes, new, rng)
+        records = decide(X, res, {j: s for j, s in splits.items() if s is not None}, sizes, rnd, k)
+        for j in new:
+            two = splits[j]
+            cache[(C[j].tobytes(), int(sizes[j]))] = (records.get(j),
+                                                      None if two is None else two.children)
     out = []
-    for j in range(k):
-        rows = groups[j]
-        if rows.shape[0] < MIN_SPLIT_SIZE:
-            continue
-        key = (C[j].tobytes(), rows.shape[0])
-        if key not in cache:
-            children, codes = _two_means(rows, C[j], rng)
-            rec = None if children is None else decide(rows, C[j], children, codes, rnd, k, j)
-            cache[key] = (rec, children)
-        rec, children = cache[key]
+    for j in tested:
+        rec, children = cache[(C[j].tobytes(), int(sizes[j]))]
         if rec is not None:
             out.append((replace(rec, round=rnd, k_before=k, cluster=j), children))
     return out
@@ -345,16 +381,15 @@ def _unimodal_pairs(rows_backend, res, dip_alpha):
     nearest = np.argmin(D, axis=1)
     pairs = sorted({(min(i, int(j)), max(i, int(j))) for i, j in enumerate(nearest)},
                    key=lambda t: (D[t], t))
+    sizes = np.rint(np.asarray(res.counts, dtype=np.float64)).astype(np.int64)
+    pairs = [(i, j) for i, j in pairs if sizes[i] + sizes[j] >= MIN_SPLIT_SIZE]
+    projections = pair_projections(rows_backend, res.codes, C, pairs)
     used = set()
     merged = []
-    groups = rows_backend.groups(res.codes, k)
     for i, j in pairs:
         if i in used or j in used:
             continue
-        rows = np.concatenate([groups[i], groups[j]])  # the dip test ignores the order
-        if rows.shape[0] < MIN_SPLIT_SIZE:
-            continue
-        proj = rows @ (C[i] - C[j])
+        proj = projections[(i, j)]  # the dip test ignores the order
         if dip_pvalue(dip_statistic(proj), proj.shape[0]) >= dip_alpha:
             used.update((i, j))
             merged.append((i, j))
@@ -394,43 +429,6 @@ def _strength(rec):
 
 
 def _global_score(res, d, score):
-    if score == "bic":
-        return bic(np.asarray(res.codes), np.asarray(res.sq_distances, dtype=np.float64), d)
+    if score == "bic":  # from the per-codeword totals: the codes stay where the rows are
+        return _bic(res.counts, float(np.sum(res.sse, dtype=np.float64)), d)
     return 0.0
-
-
-def _two_means(rows, center, rng):
-    """Split ``rows`` in two by 2-means from ``c ± s sqrt(2λ/π)``; ``(None, None)`` if impossible."""
-    s, lam = _principal(rows, center)
-    if lam <= 0:
-        return None, None
-    m = s * np.sqrt(2 * lam / np.pi)
-    init = np.vstack([center + m, center - m])
-    res = lloyd(rows, init, max_iter=100, tol=1e-6, rng=rng, n_threads=1)
-    if np.any(res.counts <= 0):
-        return None, None
-    return res.centers, res.codes
-
-
-def _principal(rows, center):
-    """Leading eigenvector and eigenvalue of the members' covariance (about ``center``)."""
-    Z = rows - center
-    n, d = Z.shape
-    if d <= 256:
-        cov = (Z.T @ Z) / max(n - 1, 1)
-        vals, vecs = np.linalg.eigh(cov)
-        return vecs[:, -1], float(vals[-1])
-    v = Z[np.argmax(np.einsum("ij,ij->i", Z, Z))].copy()  # power iteration for wide data
-    v /= np.linalg.norm(v) or 1.0
-    lam = 0.0
-    for _ in range(50):
-        w = Z.T @ (Z @ v) / max(n - 1, 1)
-        lam_new = float(np.linalg.norm(w))
-        if lam_new <= 0:
-            return v, 0.0
-        w /= lam_new
-        done = abs(lam_new - lam) <= 1e-8 * lam_new
-        v, lam = w, lam_new
-        if done:
-            break
-    return v, lam
