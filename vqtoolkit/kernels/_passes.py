@@ -31,9 +31,9 @@ from ._sparse import (
     _codeword_ranges,
     _has_duplicates,
     _sparse_accumulate,
-    _sparse_codebook,
     _sparse_search,
     _sparse_sums_range,
+    _transpose_codebook,
 )
 
 
@@ -301,7 +301,7 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
     if sparse:  # C^T and |c|^2 in one pass over the codebook (no float64 copy)
         CT = _scratch("sparse_ct", (d, k), X.dtype)
         c_sq = np.empty(k, dtype=np.float64)
-        _sparse_codebook(C, CT, c_sq)
+        _transpose_codebook(C, CT, c_sq, n_threads)
         return _run_sparse(X, CT, c_sq, w, with_stats, n_threads)
     C64 = C.astype(np.float64, copy=False)
     c_sq = np.einsum("ij,ij->i", C64, C64)

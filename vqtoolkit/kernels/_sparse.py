@@ -2,9 +2,12 @@
 
 One assignment pass over CSR rows (:func:`._passes._run`):
 
-1. :func:`_sparse_codebook` writes ``C^T`` (``n_features x k``, the dtype of
+1. :func:`_transpose_codebook` writes ``C^T`` (``n_features x k``, the dtype of
    ``X``) and ``|c_j|^2`` (float64, of the rounded codewords) in one pass over
-   ``C``: no float64 copy of ``C`` and no strided NumPy transpose per pass;
+   ``C``, tiles of features shared out over the worker threads
+   (:func:`_sparse_codebook_tiles`; the squares are added tile by tile in
+   feature order, so ``|c_j|^2`` has the same bits for any number of threads):
+   no float64 copy of ``C`` and no strided NumPy transpose per pass;
 2. :func:`_sparse_search`, per block of rows on the worker threads: for every
    non-zero ``x_it``, ``k`` multiply-adds (float64) against the contiguous row
    ``t`` of ``C^T``, then the argmin of ``|c_j|^2 - 2 x_i . c_j`` (lowest
@@ -22,6 +25,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ._pool import _map_ordered
+
 _TILE = 256  # features per tile of the transpose: C's rows and CT's tile both stay in L1/L2
 
 
@@ -30,11 +35,22 @@ def _sparse_codebook(C, CT, c_sq):
     """``CT[t, j] = C[j, t]`` (cast to ``CT``'s dtype) and ``c_sq[j] = sum_t CT[t, j]^2`` in float64.
 
     ``C`` is ``(k, d)`` of any float dtype, ``CT`` ``(d, k)``, ``c_sq`` ``(k,)``
-    float64; ``c_sq`` adds the squares in feature order.
+    float64; ``c_sq`` adds the squares in feature order (one partial sum per
+    tile of ``_TILE`` features, the partials added tile by tile).
     """
     k, d = C.shape
-    c_sq[:] = 0.0
-    for t0 in range(0, d, _TILE):
+    n_tiles = (d + _TILE - 1) // _TILE
+    partial = np.empty((n_tiles, k), dtype=np.float64)
+    _sparse_codebook_tiles(C, CT, partial, 0, n_tiles)
+    _add_tiles(partial, c_sq)
+
+
+@numba.njit(nogil=True, cache=True)
+def _sparse_codebook_tiles(C, CT, partial, tile_lo, tile_hi):
+    """Tiles ``tile_lo:tile_hi`` of the transpose; ``partial[tile, j]`` = the tile's sum of squares."""
+    k, d = C.shape
+    for tile in range(tile_lo, tile_hi):
+        t0 = tile * _TILE
         t1 = min(t0 + _TILE, d)
         for j in range(k):
             s = 0.0
@@ -42,7 +58,31 @@ def _sparse_codebook(C, CT, c_sq):
                 CT[t, j] = C[j, t]
                 v = np.float64(CT[t, j])
                 s += v * v
-            c_sq[j] += s
+            partial[tile, j] = s
+
+
+@numba.njit(nogil=True, cache=True)
+def _add_tiles(partial, c_sq):
+    """``c_sq[j]`` = the tile sums of codeword ``j`` added in tile (feature) order."""
+    c_sq[:] = 0.0
+    for tile in range(partial.shape[0]):
+        for j in range(partial.shape[1]):
+            c_sq[j] += partial[tile, j]
+
+
+def _transpose_codebook(C, CT, c_sq, n_threads):
+    """:func:`_sparse_codebook` with the tiles shared out over ``n_threads`` threads (same bits)."""
+    k, d = C.shape
+    n_tiles = (d + _TILE - 1) // _TILE
+    parts = min(n_threads, n_tiles)
+    if parts <= 1 or k * d < 1 << 16:  # small codebooks: a thread hand-off costs more than the copy
+        _sparse_codebook(C, CT, c_sq)
+        return
+    partial = np.empty((n_tiles, k), dtype=np.float64)
+    cuts = [n_tiles * q // parts for q in range(parts + 1)]
+    list(_map_ordered(lambda q: _sparse_codebook_tiles(C, CT, partial, cuts[q], cuts[q + 1]),
+                      list(range(parts)), n_threads))
+    _add_tiles(partial, c_sq)
 
 
 @numba.njit(nogil=True, cache=True)
