@@ -182,3 +182,43 @@ def test_lost_state_is_rebuilt():
     finally:
         c.close()
         cluster.close()
+
+
+@pytest.mark.parametrize("source", ["npy", "zarr"])
+def test_streamed_rows_keep_only_the_state_on_the_workers(client, tmp_path, monkeypatch, source):
+    """Rows that do not fit are read again every pass; codes and bounds (5 bytes a row) stay."""
+    from dask.sizeof import sizeof
+
+    from vqtoolkit.distributed import _backend, read_rows
+
+    monkeypatch.setattr(_backend.DaskRows, "_fits_in_memory", lambda self: False)
+    X = _mixture(n=20000, d=12)
+    if source == "npy":
+        np.save(tmp_path / "rows.npy", X)
+        Xd = read_rows(tmp_path / "rows.npy", chunk_rows=2500)
+    else:
+        zarr = pytest.importorskip("zarr")
+        z = zarr.create_array(tmp_path / "rows.zarr", shape=X.shape, chunks=(2500, 12), dtype="float32")
+        z[:] = X
+        Xd = read_rows(tmp_path / "rows.zarr")
+    held = []
+
+    def on_workers(it, J):
+        per_worker = client.run(lambda dask_worker: sum(sizeof(v) for v in dask_worker.data.values()))
+        held.append(sum(per_worker.values()))
+
+    a = Codebook(8, random_state=3, tol=0).fit(X)
+    b = Codebook(8, random_state=3, tol=0).fit(Xd)
+    np.testing.assert_array_equal(b.labels_.compute(), a.labels_)
+    assert b.n_iter_ == a.n_iter_
+    np.testing.assert_allclose(b.codebook_, a.codebook_, rtol=1e-5, atol=1e-5 * np.abs(a.codebook_).max())
+    # the driver's loop, looking at the workers' memory after every pass
+    C0 = X[:8].copy()
+    want = lloyd(X, C0, tol=0)
+    got = lloyd(DaskRows.from_input(Xd, client=client).map(lambda x: x), C0, tol=0, progress=on_workers)
+    np.testing.assert_array_equal(got.codes.compute(), want.codes)
+    assert got.n_iter == want.n_iter == len(held)
+    # after a pass the workers hold the state (1-byte codes + float32 bound a row), small totals
+    # and, until their release reaches the workers, the previous pass's states: never the rows
+    state = X.shape[0] * (1 + 4)
+    assert all(state <= h < X.nbytes // 2 for h in held), (held, state, X.nbytes)

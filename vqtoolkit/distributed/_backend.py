@@ -220,17 +220,14 @@ class DaskPasses:
         # the codebook is one literal of the graph (not scattered): a restarted worker recomputes
         Cf = dask.delayed(np.ascontiguousarray(C), pure=True)
         prev = self._steps or [None] * len(rows.X.chunks[0])
-        combine = _combine
         if self.hamerly is not None:  # each chunk's task starts from that chunk's previous state
-            tasks, combine = self.hamerly.tasks(C, self._C, prev), self.hamerly.combine
+            steps, total = self.hamerly.run(C, self._C, prev, tree_reduce)
         else:
             tasks = [dask.delayed(_step, pure=False)(x, Cf, w, p, self.metric, rows.n_threads,
                                                       self.update == "median")
                      for x, w, p in zip(rows._chunks(), rows._weight_chunks(), prev)]
-        steps = client.compute(tasks)
-        total = tree_reduce(steps, combine, lambda f, *a: client.submit(f, *a, pure=False)).result()
-        if self.hamerly is not None:
-            self.hamerly.record(total)
+            steps = client.compute(tasks)
+            total = tree_reduce(steps, _combine, lambda f, *a: client.submit(f, *a, pure=False)).result()
         first = self._steps is None
         self._steps = steps
         self._C = np.ascontiguousarray(C)

@@ -71,8 +71,8 @@ class HamerlyChunks:
         """The codewords moved by more than an update (empties): the next pass starts afresh."""
         self._fresh = True
 
-    def tasks(self, C, C_prev, prev):
-        """One delayed task per chunk for the pass against ``C``.
+    def run(self, C, C_prev, prev, tree_reduce):
+        """The pass against ``C`` on every chunk.
 
         Parameters
         ----------
@@ -80,16 +80,21 @@ class HamerlyChunks:
         C_prev : ndarray of shape (n_codewords', n_features) or None
             The codebook of the previous pass (None on the first pass).
         prev : list of Future or None
-            The previous pass's result of every chunk (None on the first pass).
+            The previous pass's state of every chunk (None on the first pass).
+        tree_reduce : callable
+            :func:`vqtoolkit.distributed._backend.tree_reduce` (adds in chunk order).
 
         Returns
         -------
-        list of dask.delayed.Delayed
-            Each computes a :class:`HamerlyChunk`.
+        states : list of Future
+            Every chunk's :class:`HamerlyChunk`, kept on its worker for the next pass.
+        total : HamerlyChunk
+            The added totals (``stats``, ``changed``, ``recomputed``, ``rebuilt``).
         """
         import dask
 
         rows = self.rows
+        client = rows.client
         C = np.ascontiguousarray(C, dtype=rows.dtype)
         fresh = self._fresh or C_prev is None or C_prev.shape != C.shape
         with kernels.single_threaded_blas():
@@ -101,25 +106,14 @@ class HamerlyChunks:
         Bf = dask.delayed(bounds, pure=True)
         # a state that is not in memory any more (its worker left) is rebuilt by its chunk's task
         live = [p if p is not None and p.status == "finished" else None for p in prev]
-        self.log.append({"fresh": fresh, "rebuilt": None, "recomputed": None})
-        return [dask.delayed(_chunk_step, pure=False)(x, w, p, Cf, Pf, Bf, rows.n_threads)
-                for x, w, p in zip(rows._chunks(), rows._weight_chunks(), live)]
-
-    def record(self, total):
-        """Note the pass's totals (a :class:`HamerlyChunk` from :func:`combine`)."""
-        self.log[-1].update(recomputed=total.recomputed, rebuilt=total.rebuilt)
-
-    @staticmethod
-    def combine(*parts):
-        """Add chunk results in the given order (the stats of a fixed tree: see ``tree_reduce``)."""
-        stats = parts[0].stats
-        changed, recomputed, rebuilt = parts[0].changed, parts[0].recomputed, parts[0].rebuilt
-        for p in parts[1:]:
-            stats = stats + p.stats
-            changed += p.changed
-            recomputed += p.recomputed
-            rebuilt += p.rebuilt
-        return HamerlyChunk(stats, changed, recomputed=recomputed, rebuilt=rebuilt)
+        tasks = [dask.delayed(_chunk_step, pure=False)(x, w, p, Cf, Pf, Bf, rows.n_threads)
+                 for x, w, p in zip(rows._chunks(), rows._weight_chunks(), live)]
+        states = client.compute(tasks)
+        # only the totals leave the state's worker: codes and bounds never travel
+        small = [client.submit(_totals, s, pure=False) for s in states]
+        total = tree_reduce(small, _combine, lambda f, *a: client.submit(f, *a, pure=False)).result()
+        self.log.append({"fresh": fresh, "rebuilt": total.rebuilt, "recomputed": total.recomputed})
+        return states, total
 
 
 class HamerlyChunk:
@@ -146,6 +140,28 @@ class HamerlyChunk:
     def __init__(self, stats, changed, codes=None, lower=None, recomputed=0, rebuilt=0):
         self.stats, self.changed, self.codes, self.lower = stats, changed, codes, lower
         self.recomputed, self.rebuilt, self.ranges = recomputed, rebuilt, None
+
+    def __sizeof__(self):
+        # what Dask counts against the worker's memory limit (it calls sys.getsizeof)
+        arrays = [self.codes, self.lower, self.stats.sums, self.stats.counts, self.stats.sse]
+        return 200 + sum(a.nbytes for a in arrays if a is not None)
+
+
+def _totals(state):
+    """A chunk's totals without its codes and bounds (what travels to the reduction)."""
+    return HamerlyChunk(state.stats, state.changed, recomputed=state.recomputed, rebuilt=state.rebuilt)
+
+
+def _combine(*parts):
+    """Add chunk totals in the given order (the groups of a fixed tree: see ``tree_reduce``)."""
+    stats = parts[0].stats
+    changed, recomputed, rebuilt = parts[0].changed, parts[0].recomputed, parts[0].rebuilt
+    for p in parts[1:]:
+        stats = stats + p.stats
+        changed += p.changed
+        recomputed += p.recomputed
+        rebuilt += p.rebuilt
+    return HamerlyChunk(stats, changed, recomputed=recomputed, rebuilt=rebuilt)
 
 
 def _chunk_step(x, w, prev, C, C_prev, bounds, n_threads):
