@@ -84,7 +84,7 @@ def main(argv=None):
         Xd = client.persist(da.from_array(X, chunks=(-(-n // args.chunks), 13)))
         client.wait_for_workers(2)
         # per-iteration cost on the cluster, same codebook
-        with DaskRows(Xd, None, client=client).passes() as passes:
+        with DaskRows(Xd, None, client=client).passes(algorithm="lloyd") as passes:
             passes.step(mem.whitened_codebook_)
             t0 = time.perf_counter()
             for _ in range(5):

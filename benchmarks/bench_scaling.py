@@ -82,7 +82,7 @@ def main(argv=None):
                         continue
                     Xd = client.persist(da.from_array(X, chunks=(chunk, D)))
                     rows = DaskRows(Xd, None, client=client)
-                    with rows.passes() as p:
+                    with rows.passes(algorithm="lloyd") as p:
                         t = median_pass(p.step, C, args.repeats)
                     tasks = len(Xd.chunks[0])
                     moved = tasks * (K * (D + 2) * 8 + 64) + workers * K * D * 4
