@@ -13,7 +13,14 @@ the load average and the BLAS in use.
 Usage::
 
     python benchmarks/bench_text.py [--n 20000] [--terms 50000] [--k 20] [--nnz 120] [--iter 10]
-                                    [--rounds 3]
+                                    [--rounds 3] [--dtype float32] [--profile]
+
+``--profile`` also prints where one single-threaded fit spends its CPU time,
+in ms per iteration: the CSR search, the per-codeword sums, the codebook
+transpose, the rest of the Lloyd loop (update rule, casts, Python) and the
+rest of the fit (validation, seeding from the given codewords, numbering).
+``--dtype float64`` clusters float64 rows (scikit-learn's ``TfidfVectorizer``
+default; scikit-learn then runs in float64 too).
 
 Timings are noisy on a shared machine: compare the ratios of one run, not the
 seconds of different runs.
@@ -58,6 +65,42 @@ def make_corpus(n, terms, k, nnz, seed=0):
     return normalize(X), topic
 
 
+def profile_fit(fit, n_iter):
+    """CPU ms per iteration of one single-threaded ``fit()`` by component (see the module docstring)."""
+    from vqtoolkit import fitting
+    from vqtoolkit.kernels import _passes
+
+    spent = dict.fromkeys(["search", "sums", "transpose", "lloyd", "fit"], 0.0)
+
+    def timed(module, name, key):
+        inner = getattr(module, name)
+
+        def call(*args, **kwargs):
+            t = time.thread_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[key] += time.thread_time() - t
+
+        setattr(module, name, call)
+        return inner
+
+    saved = [(m, n, timed(m, n, key)) for m, n, key in [
+        (_passes, "_sparse_search", "search"), (_passes, "_sparse_sums_range", "sums"),
+        (_passes, "_codeword_ranges", "sums"), (_passes, "_transpose_codebook", "transpose"),
+        (fitting, "lloyd", "lloyd")]]
+    t = time.thread_time()
+    try:
+        fit()
+        spent["fit"] = time.thread_time() - t
+    finally:
+        for module, name, inner in saved:
+            setattr(module, name, inner)
+    spent["fit"] -= spent["lloyd"]
+    spent["lloyd"] -= spent["search"] + spent["sums"] + spent["transpose"]
+    return {key: 1e3 * v / n_iter for key, v in spent.items()}
+
+
 def _per_iteration(fit):
     time.sleep(0.5)  # the previous fit's idle threads (OpenMP's spin-wait) go to sleep first
     t = time.perf_counter()
@@ -79,8 +122,11 @@ def main(argv=None) -> int:
     p.add_argument("--nnz", type=int, default=120, help="mean non-zeros per row")
     p.add_argument("--iter", type=int, default=10)
     p.add_argument("--rounds", type=int, default=3, help="alternating fits of each engine")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--profile", action="store_true", help="CPU ms per iteration by component")
     args = p.parse_args(argv)
     X, _ = make_corpus(args.n, args.terms, args.k, args.nnz)
+    X = X.astype(args.dtype)
     csr_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     C0 = random_rows(X, args.k, np.random.RandomState(0)).astype(np.float64)
 
@@ -88,14 +134,14 @@ def main(argv=None) -> int:
         return Codebook(args.k, metric="cosine", init=C0, max_iter=max_iter, tol=0).fit(X)
 
     def theirs(max_iter=args.iter):
-        return KMeans(args.k, init=C0.astype(np.float32), n_init=1, max_iter=max_iter, tol=0).fit(X)
+        return KMeans(args.k, init=C0.astype(X.dtype), n_init=1, max_iter=max_iter, tol=0).fit(X)
 
     ours(2), theirs(2)  # warm up: kernels compiled or loaded from numba's cache, pools started
     for info in threadpool_info():
         print(f"# {info.get('user_api')}: {info.get('internal_api')} {info.get('version')} "
               f"({info.get('architecture', '?')}, {info.get('num_threads')} threads)")
     print(f"# X: {X.shape[0]} x {X.shape[1]}, {X.nnz} non-zeros, CSR {csr_bytes / 2**20:.1f} MiB, "
-          f"k = {args.k}, {args.iter} iterations, {kernels.default_n_threads()} threads; "
+          f"{X.dtype}, k = {args.k}, {args.iter} iterations, {kernels.default_n_threads()} threads; "
           f"load average {os.getloadavg()[0]:.1f}")
     print("\n| round | vqtoolkit s / iteration | scikit-learn s / iteration | ratio |")
     print("|---|---|---|---|")
@@ -116,10 +162,10 @@ def main(argv=None) -> int:
           f"{np.median(ratios):.2f} |")
 
     reps = 5
-    C32 = C0.astype(np.float32)
+    Cx = C0.astype(X.dtype)
     t = time.perf_counter()
     for _ in range(reps):
-        kernels.assign_accumulate(X, C32)
+        kernels.assign_accumulate(X, Cx)
     pass_ours = (time.perf_counter() - t) / reps
     print(f"\none kernels.assign_accumulate pass: {pass_ours:.4f} s "
           f"({pass_ours / np.median(theirs_t):.2f} x scikit-learn's median iteration)")
@@ -130,6 +176,17 @@ def main(argv=None) -> int:
     tracemalloc.stop()
     print(f"peak extra memory during Codebook.fit: {peak / 2**20:.1f} MiB = "
           f"{peak / csr_bytes:.2f} x the CSR matrix")
+    if args.profile:
+        def one_thread():
+            return Codebook(args.k, metric="cosine", init=C0, max_iter=args.iter, tol=0,
+                            n_threads=1).fit(X)
+
+        one_thread()
+        parts = profile_fit(one_thread, args.iter)
+        print("\nCPU ms per iteration of a single-threaded fit (" + str(args.iter + 1)
+              + " passes per " + str(args.iter) + " iterations: the last one labels the rows): "
+              + ", ".join(f"{key} {v:.1f}" for key, v in parts.items())
+              + f"; total {sum(parts.values()):.1f}")
     return 0
 
 

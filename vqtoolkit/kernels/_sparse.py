@@ -85,7 +85,10 @@ def _transpose_codebook(C, CT, c_sq, n_threads):
     _add_tiles(partial, c_sq)
 
 
-@numba.njit(nogil=True, cache=True)
+# fused multiply-adds (contract only: no reordering, so the same bits on every thread); measured on
+# the 20,000 x 50,000 TF-IDF benchmark (k = 20, 60 alternating single-threaded runs on a loaded
+# machine): 8 % less CPU time (median), 14 % (lower decile)
+@numba.njit(nogil=True, cache=True, fastmath={"contract"})
 def _sparse_search(indptr, indices, data, lo, hi, CT, c_sq, w, codes, dist, counts, sse, with_stats):
     """Rows ``lo:hi`` of a CSR matrix: nearest codeword, squared distance, per-codeword count and sse.
 
