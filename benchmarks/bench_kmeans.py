@@ -22,7 +22,8 @@ What one "iteration" is, per method:
   iterations it ran (so their fixed per-call costs are spread over N).
 
 Run: ``python benchmarks/bench_kmeans.py`` (a few minutes on 2 quiet
-cores); ``--quick`` for a small smoke run.
+cores); ``--quick`` for a small smoke run; ``--shapes 200000x13x64`` for
+one shape.
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ def main(argv=None):
     p.add_argument("--methods", default="vqtoolkit-hamerly,vqtoolkit-lloyd,scipy,sklearn,faiss")
     p.add_argument("--no-scipy-big", action="store_true", help="skip scipy on the k=1024 shape (slow)")
     p.add_argument("--quick", action="store_true", help="small shapes, smoke run")
+    p.add_argument("--shapes", default=None,
+                   help="comma-separated n x d x k to run instead of the default three, e.g. 200000x13x64")
     args = p.parse_args(argv)
 
     import sklearn.cluster  # noqa: F401  load its OpenMP runtime before limiting threads
@@ -150,6 +153,8 @@ def main(argv=None):
 
     names = available_methods(args.methods.split(","))
     shapes = [(20_000, 13, 64), (20_000, 39, 256)] if args.quick else SHAPES
+    if args.shapes:
+        shapes = [tuple(int(v) for v in shape.split("x")) for shape in args.shapes.split(",")]
     # compile the numba kernels before anything is timed
     kernels.assign_accumulate(*make_data(1000, 4, 8), n_threads=1)
     run_ours_hamerly(*make_data(1000, 4, 8), 3, 1)
