@@ -39,6 +39,7 @@ from sklearn.base import BaseEstimator
 from . import kernels
 from ._progress import DEPRECATED, estimator_verbose, progress_bar
 from ._validation import check_fitted, check_positive_int, check_random_state, check_X
+from .adaptation import fit_affine
 from .codebook import Codebook
 from .errors import FileFormatError, ParameterError
 from .features._mfcc import default_extractor
@@ -347,26 +348,8 @@ class Matcher(BaseEstimator):
         return D, frames, labels
 
     def _fit_affine(self, Xw, lens, books, n_iter):
-        """``(A, b)`` mapping every codebook onto the frames ``Xw`` (decision-directed least squares)."""
-        p = Xw.shape[1]
-        if Xw.shape[0] <= p + 1:
-            raise ParameterError(
-                f"adapt='affine' needs more than n_features + 1 = {p + 1} frames in the batch, "
-                f"got {Xw.shape[0]}"
-            )
-        offsets = np.r_[0, np.cumsum([C.shape[0] for C in books])[:-1]]
-        stacked = np.concatenate(books)
-        utt = np.repeat(np.arange(lens.size), lens)
-        target = Xw.astype(np.float64)
-        A, b = np.eye(p), np.zeros(p)
-        for _ in range(n_iter):
-            D, _, codes = self._distortions(Xw, lens, [C @ A + b for C in books], codes=True)
-            best = np.argmin(D, axis=1)[utt]  # each frame's utterance's winning class
-            src = stacked[offsets[best] + codes[np.arange(best.size), best]]
-            Z = np.c_[src, np.ones(src.shape[0])]
-            W = np.linalg.lstsq(Z, target, rcond=None)[0]
-            A, b = W[:p], W[p]
-        return A, b
+        """``(A, b)`` mapping every codebook onto the frames ``Xw`` (:func:`.adaptation.fit_affine`)."""
+        return fit_affine(Xw, lens, books, n_iter, self._distortions)
 
     def predict(self, X, *, adapt=None) -> np.ndarray:
         """Class of lowest distortion for each utterance.
