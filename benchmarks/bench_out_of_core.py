@@ -196,6 +196,14 @@ def hamerly_rounds(drows, C0, iters, rounds):
     print(f"\nLloyd passes on the cluster, {drows.shape[0]:,} x {D} -> {K}, {iters} passes from the "
           f"same codebook (seconds per pass: first, mean of the later ones):")
     results = {}
+    runners = []
+    make = drows.passes
+
+    def passes(**kwargs):  # keep the pass runners: their Hamerly log counts the recomputed rows
+        runners.append(make(**kwargs))
+        return runners[-1]
+
+    drows.passes = passes
     for r in range(rounds):
         for alg in ("lloyd", "hamerly"):
             stamps = [time.perf_counter()]
@@ -203,8 +211,11 @@ def hamerly_rounds(drows, C0, iters, rounds):
                         progress=lambda it, J, stamps=stamps: stamps.append(time.perf_counter()))
             per = np.diff(stamps)
             results[alg] = (per, res)
+            log = runners[-1].hamerly.log if runners[-1].hamerly is not None else []
+            share = " ".join(f"{e['recomputed'] / drows.shape[0]:.2f}" for e in log)
             print(f"  round {r + 1} {alg:8s}: first {per[0]:6.2f}, later {per[1:].mean():6.2f}, "
-                  f"{res.n_iter} passes, distortion {res.distortion:.6f}", flush=True)
+                  f"{res.n_iter} passes, distortion {res.distortion:.6f}"
+                  + (f"; share of rows searched per pass: {share}" if log else ""), flush=True)
         (pl, rl), (ph, rh) = results["lloyd"], results["hamerly"]
         same = bool(np.array_equal(rl.codes.compute(), rh.codes.compute())) if r == 0 else "-"
         print(f"  round {r + 1} later passes hamerly / plain = {ph[1:].mean() / pl[1:].mean():.2f}, "
