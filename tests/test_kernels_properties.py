@@ -119,6 +119,26 @@ def test_finite_peak_against_numpy(n, dtype, seed, bad):
         assert peak == float(np.abs(X).max())
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_finite_peak_edge_values(dtype):
+    """The peak is read from the float bits without the sign: signed zeros, extremes, NaN payloads."""
+    info = np.finfo(dtype)
+    tiny_sub = np.nextafter(dtype(0), dtype(1))
+    cases = [[-0.0, 0.0], [-0.0], [tiny_sub, -tiny_sub], [-info.max, 1.0], [info.max, -info.max],
+             [-3.5, 2.0, -1.0]]
+    for values in cases:
+        X = np.array(values, dtype=dtype).reshape(-1, 1)
+        assert kernels.finite_peak(X) == (True, float(np.abs(X).max()))
+    neg_nan = -np.array(np.nan, dtype=dtype)  # sign bit set
+    for bad in (np.nan, neg_nan, np.inf, -np.inf):
+        X = np.array([[1.0, bad], [-2.0, 3.0]], dtype=dtype)
+        assert kernels.finite_peak(X) == (False, 0.0)
+    X = np.arange(24, dtype=dtype).reshape(4, 6) - 20
+    assert kernels.finite_peak(X[:, ::2]) == (True, 20.0)  # a strided view (copied by ravel)
+    assert kernels.finite_peak(np.arange(-7, 3).reshape(5, 2)) == (True, 7.0)  # integers
+    assert kernels.finite_peak(np.zeros((0, 3), dtype=dtype)) == (True, 0.0)
+
+
 @st.composite
 def sparse_problems(draw):
     """CSR rows (some empty, some with duplicate column entries) and a codebook of any float dtype."""
