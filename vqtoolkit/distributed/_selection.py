@@ -87,7 +87,8 @@ class DaskChildren:
 
     def __init__(self, rows, codes):
         self.rows = rows
-        self.codes = _code_chunks(codes)
+        # the codes of each chunk computed once, kept on the workers for all the passes
+        self.codes = rows.client.compute(_code_chunks(codes))
         self._steps = None
 
     def step(self, children, todo):
