@@ -62,7 +62,7 @@ class DaskGroups:
                  for x, c in zip(self._chunks(), _code_chunks(codes))]
         parts = self.client.gather(self.client.compute(tasks))
         values = np.concatenate([p[0] for p in parts])
-        which = np.concatenate([p[1] for p in parts]).astype(np.int64)
+        which = np.concatenate([p[1] for p in parts])  # the smallest integer type that holds k
         return split_values(values, which, select)
 
     def children(self, codes):
