@@ -23,7 +23,8 @@ What one "iteration" is, per method:
 
 Run: ``python benchmarks/bench_kmeans.py`` (a few minutes on 2 quiet
 cores); ``--quick`` for a small smoke run; ``--shapes 200000x13x64`` for
-one shape.
+one shape; ``--threads 1 --cpu-time`` to compare CPU time on a loaded
+machine.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ from _common import (  # noqa: E402
 
 SHAPES = [(200_000, 13, 64), (200_000, 39, 256), (100_000, 128, 1024)]
 
+# wall-clock time; --cpu-time (one thread only) takes the calling thread's CPU time instead
+_clock = time.perf_counter
+
 
 def make_data(n, d, k, seed=0):
     """Gaussian blobs (float32) and ``k`` initial centroids drawn from the rows."""
@@ -67,9 +71,9 @@ def _run_codebook(X, C0, iters, threads, algorithm):
 
     cb = Codebook(C0.shape[0], init=C0, max_iter=iters, tol=0.0, n_threads=threads,
                   algorithm=algorithm)
-    t0 = time.perf_counter()
+    t0 = _clock()
     cb.fit(X)
-    return [(time.perf_counter() - t0) / max(cb.n_iter_, 1)]
+    return [(_clock() - t0) / max(cb.n_iter_, 1)]
 
 
 def run_ours_lloyd(X, C0, iters, threads):
@@ -83,22 +87,22 @@ def run_ours_hamerly(X, C0, iters, threads):
 def run_scipy(X, C0, iters, threads):
     from scipy.cluster.vq import kmeans2
 
-    t0 = time.perf_counter()
+    t0 = _clock()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         kmeans2(X, C0.copy(), iter=iters, minit="matrix", missing="warn")
-    return [(time.perf_counter() - t0) / iters]
+    return [(_clock() - t0) / iters]
 
 
 def run_sklearn(X, C0, iters, threads):
     from sklearn.cluster import KMeans
 
     km = KMeans(C0.shape[0], init=C0, n_init=1, max_iter=iters, tol=0.0, algorithm="lloyd")
-    t0 = time.perf_counter()
+    t0 = _clock()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning when a cluster empties
         km.fit(X)
-    return [(time.perf_counter() - t0) / max(km.n_iter_, 1)]
+    return [(_clock() - t0) / max(km.n_iter_, 1)]
 
 
 def run_faiss(X, C0, iters, threads):
@@ -107,9 +111,9 @@ def run_faiss(X, C0, iters, threads):
     faiss.omp_set_num_threads(threads)
     km = faiss.Kmeans(X.shape[1], C0.shape[0], niter=iters, verbose=False, seed=0,
                       max_points_per_centroid=10**9, min_points_per_centroid=1)
-    t0 = time.perf_counter()
+    t0 = _clock()
     km.train(X, init_centroids=C0.copy())
-    return [(time.perf_counter() - t0) / iters]
+    return [(_clock() - t0) / iters]
 
 
 METHODS = {"vqtoolkit-hamerly": run_ours_hamerly, "vqtoolkit-lloyd": run_ours_lloyd,
@@ -142,9 +146,17 @@ def main(argv=None):
     p.add_argument("--methods", default="vqtoolkit-hamerly,vqtoolkit-lloyd,scipy,sklearn,faiss")
     p.add_argument("--no-scipy-big", action="store_true", help="skip scipy on the k=1024 shape (slow)")
     p.add_argument("--quick", action="store_true", help="small shapes, smoke run")
+    p.add_argument("--cpu-time", action="store_true",
+                   help="time the calling thread's CPU time (needs --threads 1; every method then runs "
+                        "on that thread), so other processes on a shared machine do not count")
     p.add_argument("--shapes", default=None,
                    help="comma-separated n x d x k to run instead of the default three, e.g. 200000x13x64")
     args = p.parse_args(argv)
+    global _clock
+    if args.cpu_time:
+        if args.threads != 1:
+            p.error("--cpu-time needs --threads 1 (the CPU time of other threads is not counted)")
+        _clock = time.thread_time
 
     import sklearn.cluster  # noqa: F401  load its OpenMP runtime before limiting threads
     from threadpoolctl import threadpool_limits
@@ -160,7 +172,7 @@ def main(argv=None):
     run_ours_hamerly(*make_data(1000, 4, 8), 3, 1)
 
     print(f"# bench_kmeans  {machine_report()}  threads={args.threads}  iters={args.iters} "
-          f"repeats={args.repeats}")
+          f"repeats={args.repeats}  clock={'CPU time' if args.cpu_time else 'wall'}")
     rows = []
     with threadpool_limits(limits=args.threads):
         for line in blas_report():
