@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vqtoolkit import Codebook, choose_k
+from vqtoolkit import Codebook
 from vqtoolkit.backends import InMemoryRows
 from vqtoolkit.lloyd import lloyd
-from vqtoolkit.selection._children import split_all
+from vqtoolkit.selection._children import _principal_all, split_all
 
 da = pytest.importorskip("dask.array")
 pytest.importorskip("distributed")
@@ -102,7 +102,7 @@ def test_children_passes_match_lloyd_on_each_cluster(client):
     {"method": "xmeans", "k_range": (1, 300)},  # from one cluster: seeding needs no sample
 ])
 def test_auto_on_dask_never_gathers_rows(client, monkeypatch, selection):
-    X = _blobs()
+    X = _blobs(n=1200, k=5, seed=3)
     n = X.shape[0]
     a = Codebook("auto", selection=selection, random_state=0).fit(X)
     gathered, projected = [], []
@@ -129,7 +129,7 @@ def test_auto_on_dask_never_gathers_rows(client, monkeypatch, selection):
     monkeypatch.setattr(DaskRows, "group_projections", counted)
     with dask.config.set({"vqtoolkit.init-sample-size": 200}):
         b = Codebook("auto", selection=selection, random_state=0).fit(
-            da.from_array(X, chunks=(350, 3)))
+            da.from_array(X, chunks=(300, 3)))
     assert gathered == [200]  # the k-means++ sample of the first fit, once
     assert b.selection_.k == a.selection_.k >= 5
     np.testing.assert_array_equal(b.labels_.compute(), a.labels_)
@@ -143,11 +143,21 @@ def test_auto_on_dask_never_gathers_rows(client, monkeypatch, selection):
 
 
 def test_wide_rows_power_iteration_on_dask(client):
-    # more than 256 features: principal directions by a power iteration of passes
+    # more than 256 features: the principal direction comes from a power iteration of passes,
+    # started at the farthest member; it must be the top eigenvector, and Dask must equal memory
     X = _blobs(n=400, d=300, k=3, seed=5)
     X[:, :2] *= 3
-    a = choose_k(X, method="xmeans", k_range=(1, 20), random_state=0)
-    b = choose_k(da.from_array(X, chunks=(90, 300)), method="xmeans", k_range=(1, 20), random_state=0)
-    assert b.k == a.k == 3
-    np.testing.assert_allclose(b.codewords, a.codewords, rtol=1e-5, atol=1e-8)
-    assert [r.split for r in b.history] == [r.split for r in a.history]
+    codes = np.zeros(X.shape[0], dtype=np.int64)
+    C = X.mean(0, keepdims=True)
+    sizes = np.array([X.shape[0]])
+    Z = X - C
+    vals, vecs = np.linalg.eigh(Z.T @ Z / (X.shape[0] - 1))
+    got = []
+    for rows in _backends(X, client, 100):
+        c = codes if isinstance(rows, InMemoryRows) else da.from_array(codes, chunks=100)
+        (s, lam), = _principal_all(rows, c, C, sizes, [0]).values()
+        assert lam == pytest.approx(vals[-1], rel=1e-7)
+        assert abs(s @ vecs[:, -1]) == pytest.approx(1.0, abs=1e-6)
+        got.append(split_all(rows, c, C, sizes, [0], np.random.RandomState(0))[0])
+    np.testing.assert_allclose(got[1].children, got[0].children, rtol=1e-9)
+    np.testing.assert_array_equal(got[1].counts, got[0].counts)

@@ -44,7 +44,7 @@ class DaskGroups:
         """Global row number of the member farthest from its center, per code (-1: none); shape (k,)."""
         import dask
 
-        C, S = dask.delayed(centers, pure=True), dask.delayed(select, pure=True)
+        C, S = _literal(centers), _literal(select)
         tasks = [dask.delayed(_groups.group_farthest, pure=True)(x, c, C, S, int(off))
                  for x, c, off in zip(self._chunks(), _code_chunks(codes), self.offsets[:-1])]
         return _reduce(self.client, self.client.compute(tasks), _farther)[1]
@@ -57,7 +57,7 @@ class DaskGroups:
         """
         import dask
 
-        D, S = dask.delayed(directions, pure=True), dask.delayed(select, pure=True)
+        D, S = _literal(directions), _literal(select)
         tasks = [dask.delayed(_project, pure=True)(x, c, D, S)
                  for x, c in zip(self._chunks(), _code_chunks(codes))]
         parts = self.client.gather(self.client.compute(tasks))
@@ -73,7 +73,7 @@ class DaskGroups:
         """``fn(x, codes, *args)`` on every chunk, the results added in chunk order."""
         import dask
 
-        A = [dask.delayed(a, pure=True) for a in args]
+        A = [_literal(a) for a in args]
         tasks = [dask.delayed(fn, pure=True)(x, c, *A) for x, c in zip(self._chunks(), _code_chunks(codes))]
         return _reduce(self.client, self.client.compute(tasks), _add)
 
@@ -96,7 +96,7 @@ class DaskChildren:
         import dask
 
         rows = self.rows
-        Ch, T = dask.delayed(children, pure=True), dask.delayed(todo, pure=True)
+        Ch, T = _literal(children), _literal(todo)
         prev = self._steps or [None] * len(self.codes)
         tasks = [dask.delayed(_children, pure=False)(x, c, Ch, T, p)
                  for x, c, p in zip(rows._chunks(), self.codes, prev)]
@@ -113,6 +113,14 @@ def _reduce(client, futures, fn, fan_in=FAN_IN):
         level = [client.submit(fn, *level[i:i + fan_in], pure=False) for i in range(0, len(level), fan_in)]
         if len(level) == 1:
             return level[0].result()
+
+
+def _literal(a):
+    """An array as one literal of the graph: a copy (the caller may change ``a`` afterwards, and an
+    in-process worker would otherwise hold the very same object under the same key)."""
+    import dask
+
+    return dask.delayed(np.array(a, copy=True), pure=True)
 
 
 def _code_chunks(codes):
