@@ -141,6 +141,33 @@ def test_ties_go_to_the_lowest_index(metric, sparse):
         np.testing.assert_array_equal(codes, expected)
 
 
+@pytest.mark.parametrize("d", [5, 13, 21, 40])  # the unrolled search and the GEMM one
+def test_equal_codewords_give_the_lowest_index_in_every_search(d):
+    """Equal codewords tie exactly: the lowest index wins (plain pass, Hamerly, 1 and 2 threads).
+
+    With float64 rows of d = 21 and 40 the GEMM had given some rows to the last
+    of three equal codewords (its edge tile sums in another order).
+    """
+    for seed in range(12):
+        rng = np.random.RandomState(seed)
+        X = rng.normal(size=(274, d)) * 1e-6
+        C = rng.normal(size=(13, d)) * 1e-6
+        C[[5, 9, 12]] = X[0]  # three equal codewords, and rows equal to them
+        X[[100, 273]] = X[0]
+        for dtype in DTYPES:
+            Xd, Cd = X.astype(dtype), C.astype(dtype)
+            ref_codes, _, D = _brute(Xd, Cd)
+            for n_threads in (1, 2):
+                codes, dist = kernels.assign(Xd, Cd, n_threads=n_threads)
+                assert not np.isin(codes, [9, 12]).any()
+                np.testing.assert_array_equal(codes[[0, 100, 273]], 5)
+                _check_codes(codes, dist, Xd, Cd, rtol=1e-4 if dtype == np.float32 else 1e-10)
+                state = kernels.HamerlyState(Xd, n_threads=n_threads)
+                for shift in (0.0, 1e-9):  # a fresh step, then a bounded one
+                    h_codes, _, _ = state.step(Cd + dtype(shift))
+                    np.testing.assert_array_equal(h_codes, kernels.assign(Xd, Cd + dtype(shift))[0])
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_cityblock_matches_cdist(dtype):
     X, C = _data(700, 6, 11, dtype, seed=8)

@@ -12,8 +12,10 @@ numba functions that release the GIL. Dense squared Euclidean, per block:
 
 1. the nearest codeword of every row, as the argmin over ``j`` of
    ``|c_j|^2 / 2 - x_i . c_j`` (half the squared distance minus
-   ``|x_i|^2 / 2``; first index on ties), ``chunk_rows`` rows at a time, by
-   one of two searches with the same results up to rounding:
+   ``|x_i|^2 / 2``; first index on ties, and when the codebook repeats a row
+   the winner is mapped to the first equal codeword, since BLAS may round
+   equal rows differently), ``chunk_rows`` rows at a time, by one of two
+   searches with the same results up to rounding:
 
    - few features (``d <= 16`` where numba compiles AVX-512 code, ``d <= 8``
      otherwise): a numba loop with the feature loop unrolled for this ``d``,

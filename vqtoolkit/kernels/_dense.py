@@ -61,6 +61,41 @@ def _dense_search(n_codewords, n_features, dtype, chunk_rows=None):
     return _gemm_argmin, rows, (n_codewords + n_features) * rows
 
 
+def _first_equal(C, idx_dtype):
+    """``None`` when the rows of ``C`` differ, else ``first[j]``: the lowest index of a row equal to ``C[j]``.
+
+    The search's ties go to the lowest index only when equal codewords get
+    equal values; BLAS does not promise that (an edge tile of the GEMM sums in
+    another order: float64, d = 21, the last of three equal codewords won
+    rows). Mapping the search's winner through ``first`` restores the rule
+    for equal codewords, whatever the search (the exact distances are equal).
+    Rows are sorted on their first column only, so distinct codebooks cost one
+    ``argsort`` of ``k`` values.
+    """
+    k = C.shape[0]
+    if k < 2:
+        return None
+    order = np.argsort(C[:, 0], kind="stable")
+    col = C[order, 0]
+    if not np.any(col[1:] == col[:-1]):
+        return None
+    first = np.arange(k, dtype=idx_dtype)
+    found = False
+    start = 0
+    for stop in range(1, k + 1):  # runs of equal first column, each in ascending index (stable sort)
+        if stop < k and col[stop] == col[start]:
+            continue
+        run = order[start:stop]
+        for a in range(1, len(run)):
+            for b in range(a):
+                if np.array_equal(C[run[a]], C[run[b]]):
+                    first[run[a]] = first[run[b]]
+                    found = True
+                    break
+        start = stop
+    return first if found else None
+
+
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_NORMS = np.zeros(0, dtype=np.float64)
 

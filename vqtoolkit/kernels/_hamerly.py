@@ -14,6 +14,7 @@ from ._dense import (
     _NO_ROWS,
     _add_row,
     _dense_search,
+    _first_equal,
     _gemm_operands,
     _index_dtype,
     _row_sq_dist,
@@ -140,6 +141,7 @@ class HamerlyState:
         negC, half_sq = _gemm_operands(C, cc)
         idx_dtype = _index_dtype(X.dtype)
         argmin, chunk_rows, work_size = _dense_search(k, d, X.dtype, self.chunk_rows)
+        first = _first_equal(C, idx_dtype)  # equal codewords: the lowest index, whatever the search
         codes, lower, dist, w = self.codes, self.lower, self.sq_distances, self.w
 
         def block(start):
@@ -158,6 +160,8 @@ class HamerlyState:
             if fresh:  # no valid bounds: every row, in order, no gather
                 argmin(Xb, _NO_ROWS, False, negC, half_sq, chunk_rows, work, _NO_NORMS, best,
                        second, idx, True)
+                if first is not None:
+                    idx[:] = first[idx]
                 changed = _hamerly_fresh_rows(Xb, C, idx, second, cb, lb, db, ws, sums, counts,
                                               sse, gemm_margin, cmax2, rel)
                 return sums, counts, sse, changed, m
@@ -167,6 +171,8 @@ class HamerlyState:
                                 counts, sse)
             rows, xx = fail[:nf], _scratch("xx", (nf,), np.float64)
             argmin(Xb, rows, True, negC, half_sq, chunk_rows, work, xx, best, second, idx, True)
+            if first is not None:
+                idx[:nf] = first[idx[:nf]]
             changed = _hamerly_rows(Xb, C, idx, second, rows, xx, fail_sq, cb, lb, ws, db, sums, counts,
                                     sse, gemm_margin, cmax2, rel)
             return sums, counts, sse, changed, nf

@@ -22,6 +22,7 @@ from ._dense import (
     _dense_accumulate,
     _dense_finish,
     _dense_search,
+    _first_equal,
     _gemm_operands,
     _index_dtype,
 )
@@ -324,6 +325,7 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
         negC, half_sq = _gemm_operands(C, c_sq)
         idx_dtype = _index_dtype(X.dtype)
         argmin, chunk_rows, work_size = _dense_search(k, d, X.dtype, chunk_rows)
+        first = _first_equal(C, idx_dtype)  # equal codewords: the lowest index, whatever the search
     else:
         chunk_rows = min(int(chunk_rows or _default_chunk_rows(k, d)), BLOCK_ROWS)
     codes = np.empty(n, dtype=np.int64)
@@ -342,6 +344,8 @@ def _run(X, codebook, sample_weight, with_stats, chunk_rows, n_threads, metric="
             best = _scratch("best", (m,), X.dtype)
             argmin(X[start:stop], _NO_ROWS, False, negC, half_sq, chunk_rows,
                    _scratch("work", (work_size,), X.dtype), _NO_NORMS, best, best, idx, False)
+            if first is not None:
+                idx[:] = first[idx]
             _dense_finish(X[start:stop], C, idx, codes[start:stop],
                           w[start:stop] if w.shape[0] else w, dist[start:stop], sums, counts, sse,
                           with_stats)
