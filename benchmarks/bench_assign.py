@@ -14,7 +14,9 @@ The table gives the median and best throughput, the ratio to faiss, and the
 peak extra memory (tracemalloc and sampled RSS; the output arrays themselves,
 ``n`` codes and ``n`` distances, are included).
 
-Run: ``python benchmarks/bench_assign.py`` (about 30 s on 2 quiet cores).
+Run: ``python benchmarks/bench_assign.py`` (about 30 s on 2 quiet cores);
+``--threads 1 --cpu-time`` compares CPU time instead (readable on a loaded
+machine).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -76,6 +79,14 @@ def make_methods(X, C, threads):
     return methods
 
 
+def _cpu_time_call(fn, pause):
+    """``[seconds]``: the calling thread's CPU time of one ``fn()``, after ``pause`` seconds of sleep."""
+    time.sleep(pause)
+    t0 = time.thread_time()
+    fn()
+    return [time.thread_time() - t0]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=1_000_000)
@@ -84,7 +95,12 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=11)
     p.add_argument("--pause", type=float, default=0.2, help="seconds of sleep before each timed call")
+    p.add_argument("--cpu-time", action="store_true",
+                   help="time the calling thread's CPU time (needs --threads 1; every method then runs "
+                        "on that thread), so other processes on a shared machine do not count")
     args = p.parse_args(argv)
+    if args.cpu_time and args.threads != 1:
+        p.error("--cpu-time needs --threads 1 (the CPU time of other threads is not counted)")
 
     import sklearn.cluster  # noqa: F401  load its OpenMP runtime before limiting threads
     from threadpoolctl import threadpool_limits
@@ -94,7 +110,7 @@ def main(argv=None):
     X, C = make_data(args.n, args.d, args.k)
     kernels.assign(X[:1000], C, n_threads=1)  # compile before timing
     print(f"# bench_assign  {machine_report()}  n={args.n} d={args.d} k={args.k} "
-          f"threads={args.threads} repeats={args.repeats}")
+          f"threads={args.threads} repeats={args.repeats} clock={'CPU time' if args.cpu_time else 'wall'}")
     with threadpool_limits(limits=args.threads):
         for line in blas_report():
             print("# " + line)
@@ -117,7 +133,8 @@ def main(argv=None):
         times = {name: [] for name in methods}
         for _ in range(args.repeats):
             for name, fn in methods.items():
-                times[name].extend(time_calls(fn, 1, args.pause))
+                times[name].extend(_cpu_time_call(fn, args.pause) if args.cpu_time
+                                   else time_calls(fn, 1, args.pause))
     ref = "faiss IndexFlatL2" if "faiss IndexFlatL2" in times else "vqtoolkit"
     rows = []
     for name, ts in times.items():
