@@ -248,17 +248,24 @@ class MemoryPasses:
 class MemoryChildren:
     """2-means passes over in-memory rows: ``step(children, todo)`` returns the totals (a ``ChildStep``).
 
-    The child of every row is kept between passes (to count the changes per parent).
+    The child of every row is kept between passes (to count the changes per
+    parent). The first pass takes the rows of its ``todo`` parents (in row
+    order) and the later passes read only those: ``todo`` never grows.
     """
 
     def __init__(self, X, codes):
         self.X = X
         self.codes = np.asarray(codes)
         self._prev = None
+        self._part = None
 
     def step(self, children, todo):
         """Assign the rows of the ``todo`` parents to their nearer child; totals of the pass."""
-        s = _groups.children_step(self.X, self.codes, children, todo, self._prev)
+        if self._part is None:
+            rows = np.flatnonzero(np.asarray(todo)[self.codes])
+            self._part = (self.X[rows], self.codes[rows])
+        X, codes = self._part
+        s = _groups.children_step(X, codes, children, todo, self._prev)
         self._prev = s.codes
         return s.totals()
 
