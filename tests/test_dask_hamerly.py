@@ -215,6 +215,16 @@ def test_streamed_rows_keep_only_the_state_on_the_workers(tmp_path, monkeypatch,
         got = lloyd(DaskRows.from_input(Xd, client=client).map(lambda x: x), C0, tol=0,
                     progress=on_workers)
         codes = got.codes.compute()
+        # the result keeps the codes (1 byte a row), not the bounds: wait for the releases
+        n_held = len(held)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            on_workers(0, 0)
+            kept = held.pop()
+            if kept < 2 * X.shape[0]:
+                break
+            time.sleep(0.2)
+        assert len(held) == n_held
     finally:
         client.close()
         cluster.close()
@@ -225,3 +235,4 @@ def test_streamed_rows_keep_only_the_state_on_the_workers(tmp_path, monkeypatch,
     # and, until their release reaches the workers, the previous pass's states: never the rows
     state = X.shape[0] * (1 + 4)
     assert all(state <= h < X.nbytes // 2 for h in held), (held, state, X.nbytes)
+    assert X.shape[0] <= kept < 2 * X.shape[0]

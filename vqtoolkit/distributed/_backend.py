@@ -276,6 +276,8 @@ class DaskPasses:
 
     def codes_array(self):
         """Codes of the last pass: a lazy Dask array over the workers' results."""
+        if self.hamerly is not None:  # the result keeps the codes, not the bounds, on the workers
+            return self.hamerly.codes_array(self._steps)
         return self._lazy(_codes_of, np.int64)
 
     def distances_array(self):

@@ -116,6 +116,22 @@ class HamerlyChunks:
         return states, total
 
 
+    def codes_array(self, states):
+        """The chunks' codes as a lazy Dask array (int64) over futures of the codes alone.
+
+        What a fit's labels keep on the workers: the codes, not the bounds.
+        """
+        import dask
+        import dask.array as da
+
+        client = self.rows.client
+        offsets = self.rows.offsets
+        parts = [da.from_delayed(dask.delayed(_codes_of)(client.submit(_codes_only, s, pure=False)),
+                                 shape=(int(b - a),), dtype=np.int64)
+                 for s, a, b in zip(states, offsets[:-1], offsets[1:])]
+        return da.concatenate(parts)
+
+
 class HamerlyChunk:
     """One chunk after a pass (kept on its worker), or the added totals of several (sent back).
 
@@ -145,6 +161,14 @@ class HamerlyChunk:
         # what Dask counts against the worker's memory limit (it calls sys.getsizeof)
         arrays = [self.codes, self.lower, self.stats.sums, self.stats.counts, self.stats.sse]
         return 200 + sum(a.nbytes for a in arrays if a is not None)
+
+
+def _codes_only(state):
+    return state.codes
+
+
+def _codes_of(codes):
+    return codes.astype(np.int64)
 
 
 def _totals(state):
