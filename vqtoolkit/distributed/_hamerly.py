@@ -109,12 +109,12 @@ class HamerlyChunks:
         tasks = [dask.delayed(_chunk_step, pure=False)(x, w, p, Cf, Pf, Bf, rows.n_threads)
                  for x, w, p in zip(rows._chunks(), rows._weight_chunks(), live)]
         states = client.compute(tasks)
-        # only the totals leave the state's worker: codes and bounds never travel
+        # only the totals go to the reduction (a task next to each state extracts them); a state
+        # moves only if the scheduler runs its chunk's next task on another worker
         small = [client.submit(_totals, s, pure=False) for s in states]
         total = tree_reduce(small, _combine, lambda f, *a: client.submit(f, *a, pure=False)).result()
         self.log.append({"fresh": fresh, "rebuilt": total.rebuilt, "recomputed": total.recomputed})
         return states, total
-
 
     def codes_array(self, states):
         """The chunks' codes as a lazy Dask array (int64) over futures of the codes alone.
