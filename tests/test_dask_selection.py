@@ -97,8 +97,7 @@ def test_children_passes_match_lloyd_on_each_cluster(client):
 
 
 @pytest.mark.parametrize("selection", [
-    "gmeans",
-    {"method": "gmeans", "split_test": "ad"},
+    "gmeans",  # split_test='ad+dip': splits, merge step (pair projections), re-split pass
     {"method": "xmeans", "k_range": (1, 300)},  # from one cluster: seeding needs no sample
 ])
 def test_auto_on_dask_never_gathers_rows(client, monkeypatch, selection):
