@@ -170,8 +170,11 @@ def choose_k(X, *, method="gmeans", k_range=None, alpha=1e-4, split_test="ad+dip
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
-        Dense observations (rows); float32 stays float32.
+    X : array-like or dask.array.Array of shape (n_samples, n_features)
+        Dense observations (rows); float32 stays float32. A Dask array is
+        fitted on its cluster for ``'gmeans'`` and ``'xmeans'`` (the rows are
+        never gathered; G-means brings one projected value per row to the
+        client: see ``docs/dask.md``).
     method : {'gmeans', 'xmeans', 'elbow', 'silhouette', 'gap', 'calinski_harabasz', 'davies_bouldin'}
     k_range : range, sequence of int or (k_min, k_max), optional
         Curves: every ``k`` to try (default ``1 … min(30, n_samples - 1)``).
