@@ -256,7 +256,7 @@ def _bic(counts, sse, d):
 def _grow(X, decide, *, k_min, k_max, rng, n_threads, max_iter, tol, progress, score,
           max_splits, merge=None, resplit=None):
     # X: an array or a rows backend (Dask): the refinements run where the rows are, through
-    # the one Lloyd loop; each round's split tests read every cluster's members
+    # the one Lloyd loop, and so do the split trials (per-code passes, _children.py)
     X = as_rows(X, n_threads=n_threads)
     common = dict(max_iter=max_iter, tol=tol, rng=rng)
     local, _ = X.seeding_rows(rng)
