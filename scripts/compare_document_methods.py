@@ -11,6 +11,7 @@ Methods (literature recommendations for TF-IDF clustering):
 - ``default``: ``DocumentClusterer`` (LSA-50 seeding, 10 restarts, sparse spherical k-means);
 - ``sparse-select``: the 10 LSA partitions are each refined on the sparse rows and the
   lowest *sparse* distortion is kept (the default keeps the lowest LSA distortion);
+  ``sparse-select-30`` does the same with 30 LSA partitions;
 - ``lsa-200``: spherical k-means (10 k-means++ restarts) on 200 L2-normalised LSA dimensions;
 - ``spectral``: Ng-Jordan-Weiss spectral clustering on the symmetrised 15-nearest-neighbour
   cosine graph (k leading eigenvectors of D^-1/2 A D^-1/2, rows normalised, spherical k-means);
@@ -78,8 +79,8 @@ def default(X, k, seed):
     return Codebook(k, metric="cosine", init=C0, random_state=rng).fit(X).labels_
 
 
-def sparse_select(X, k, seed):
-    fits = [_refine(X, cb.labels_, k) for cb in _lsa_runs(X, k, seed, 10)]
+def sparse_select(X, k, seed, n_init=10):
+    fits = [_refine(X, cb.labels_, k) for cb in _lsa_runs(X, k, seed, n_init)]
     return min(fits, key=lambda cb: cb.distortion_).labels_
 
 
@@ -133,7 +134,8 @@ def consensus(X, k, seed, n=20):
     return _refine(X, lab, k).labels_
 
 
-METHODS = {"default": default, "sparse-select": sparse_select, "lsa-200": lsa_200,
+METHODS = {"default": default, "sparse-select": sparse_select,
+           "sparse-select-30": lambda X, k, seed: sparse_select(X, k, seed, 30), "lsa-200": lsa_200,
            "spectral": spectral, "nmf": nmf, "knn-smooth": knn_smooth, "bisecting": bisecting,
            "consensus": consensus}
 
