@@ -18,7 +18,7 @@ per-utterance CMVN, 32 codewords).
 
 Stage ``unseen``: digits of a speaker left out of training (mean of the six
 rotations) over seeds 0-2 (``--seeds``), the defaults without adaptation and
-with ``adapt='affine'`` of at most 4, 8 (the default) and 16 rounds, beside the
+with ``adapt='affine'`` of at most 4, 8 and 16 (the default) rounds, beside the
 tuned ``DIGIT_UNSEEN`` (first seed).
 
 Features come from the disk cache of ``extract_many`` (~30 s per new setting).
@@ -171,7 +171,7 @@ def run_unseen(seeds, *, tuned=True):
     """Leave-one-speaker-out digit accuracy (mean of the six speakers), for each seed.
 
     The defaults without adaptation and with ``adapt='affine'`` of at most 4
-    (the former default), 8 (the default) and 16 rounds; the tuned
+    (the former default), 8 and 16 (the default) rounds; the tuned
     ``DIGIT_UNSEEN`` (default rounds) for the first seed.
     """
     from vqtoolkit import Matcher

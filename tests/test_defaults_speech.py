@@ -181,9 +181,10 @@ def test_fsdd_unseen_speaker_digits_with_defaults_and_affine_adaptation(require_
         m = Matcher(random_state=0).fit([u for u, h in zip(utts, held) if not h], dig[~held])
         pred = m.predict([u for u, h in zip(utts, held) if h], adapt="affine")
         accs.append(np.mean(pred == dig[held]))
-    # leave one speaker out, mean of the six rotations, on the k-means|| seeding:
-    # measured 0.956 (worst, george, 0.906). The goal of 0.97 is NOT met
-    # with the defaults (it was, at 0.973, with exact greedy seeding); this pins
-    # what we have, with a margin of a few utterances.
+    # leave one speaker out, mean of the six rotations, k-means|| seeding, at most 16
+    # adaptation rounds (the default): measured 0.961 (worst, george, 0.900); seeds
+    # 1, 2: 0.978, 0.980, so the mean over seeds 0-2 is 0.973, above the 0.97,
+    # but seed 0 alone is not. This pins what seed 0 gives, with a margin of a few
+    # utterances (4 rounds, the former default: 0.956; 8: 0.957).
     assert len(accs) == 6
-    assert np.mean(accs) >= 0.95 and min(accs) >= 0.89
+    assert np.mean(accs) >= 0.955 and min(accs) >= 0.89
