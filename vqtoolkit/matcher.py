@@ -39,7 +39,7 @@ from sklearn.base import BaseEstimator
 from . import kernels
 from ._progress import DEPRECATED, estimator_verbose, progress_bar
 from ._validation import check_fitted, check_positive_int, check_random_state, check_X
-from .adaptation import fit_affine
+from .adaptation import ADAPT_ITER, fit_affine
 from .codebook import Codebook
 from .errors import FileFormatError, ParameterError
 from .features._mfcc import default_extractor
@@ -293,7 +293,7 @@ class Matcher(BaseEstimator):
 
     # ---------------------------------------------------------------- inference
 
-    def score(self, X, *, per_frame=False, adapt=None, adapt_iter=16) -> MatchScores:
+    def score(self, X, *, per_frame=False, adapt=None, adapt_iter=ADAPT_ITER) -> MatchScores:
         """Distortion of each utterance against every class codebook.
 
         Unlike scikit-learn's ``score(X, y)``, this returns the score matrix;

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import check_fitted, check_positive_int, check_random_state
+from .adaptation import ADAPT_ITER
 from .errors import FileFormatError, ParameterError
 from .features._mfcc import default_extractor
 from .io import json_params, nest_state, nested_arrays
@@ -160,7 +161,7 @@ class StreamMatcher(Matcher):
             raise ParameterError(f"weights={self.weights!r}: expected {n} non-negative numbers")
         return w
 
-    def score(self, X, *, per_frame=False, adapt=None, adapt_iter=4) -> MatchScores:
+    def score(self, X, *, per_frame=False, adapt=None, adapt_iter=ADAPT_ITER) -> MatchScores:
         """Fused distortion of each utterance against every class.
 
         Parameters
@@ -170,7 +171,9 @@ class StreamMatcher(Matcher):
             Also return the fused per-frame distances.
         adapt : {None, 'affine'}
             One affine map per stream, each fitted to the batch without labels.
-        adapt_iter : int
+        adapt_iter : int, default=16
+            Most decision / least-squares rounds of the adaptation (as
+            :meth:`vqtoolkit.Matcher.score`).
 
         Returns
         -------

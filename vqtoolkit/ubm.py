@@ -44,6 +44,7 @@ import numpy as np
 from . import kernels
 from ._progress import estimator_verbose
 from ._validation import check_fitted, check_positive_int, check_random_state
+from .adaptation import ADAPT_ITER
 from .codebook import Codebook
 from .errors import FileFormatError, ParameterError
 from .io import json_params, nest_state, nested_arrays
@@ -275,7 +276,7 @@ class UBMMatcher(Matcher):
         return Codebook(k, init=self.init, n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
                         n_threads=self.n_threads, random_state=seed)
 
-    def score(self, X, *, per_frame=False, adapt=None, adapt_iter=4) -> BackgroundScores:
+    def score(self, X, *, per_frame=False, adapt=None, adapt_iter=ADAPT_ITER) -> BackgroundScores:
         """Distortion of each utterance against every class model and the UBM.
 
         Parameters
@@ -286,7 +287,9 @@ class UBMMatcher(Matcher):
         adapt : {None, 'affine'}
             As :meth:`vqtoolkit.Matcher.score`: one affine map, fitted to the
             batch without labels, moves every class model and the UBM.
-        adapt_iter : int
+        adapt_iter : int, default=16
+            Most decision / least-squares rounds of the adaptation (as
+            :meth:`vqtoolkit.Matcher.score`).
 
         Returns
         -------
