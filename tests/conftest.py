@@ -2,6 +2,8 @@
 
 ``data_dir``: the evaluation data home. When it is missing the test is skipped
 with the reason, except under ``CI=true``, where missing data is a failure.
+``client``: a Dask client on an in-process 2-worker cluster, one per test module
+(modules that test 1 and 2 workers define their own).
 """
 
 from __future__ import annotations
@@ -39,3 +41,16 @@ def require_data():
         return _require(data_home() / name, f"data set {name!r}")
 
     return get
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client
+
+    from vqtoolkit.distributed import local_cluster
+
+    cluster = local_cluster(n_workers=2, threads_per_worker=1, processes=False, dashboard=False)
+    c = Client(cluster, set_as_default=True)
+    yield c
+    c.close()
+    cluster.close()

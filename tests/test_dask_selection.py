@@ -15,18 +15,7 @@ da = pytest.importorskip("dask.array")
 pytest.importorskip("distributed")
 import dask  # noqa: E402
 
-from vqtoolkit.distributed import DaskRows, local_cluster  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def client():
-    from distributed import Client
-
-    cluster = local_cluster(n_workers=2, threads_per_worker=1, processes=False, dashboard=False)
-    c = Client(cluster, set_as_default=True)
-    yield c
-    c.close()
-    cluster.close()
+from vqtoolkit.distributed import DaskRows  # noqa: E402
 
 
 def _blobs(n=2400, d=3, k=6, seed=0, dtype=np.float64):

@@ -22,17 +22,6 @@ from vqtoolkit.distributed import (  # noqa: E402
 )
 
 
-@pytest.fixture(scope="module")
-def client():
-    from distributed import Client
-
-    cluster = local_cluster(n_workers=2, threads_per_worker=1, processes=False, dashboard=False)
-    c = Client(cluster, set_as_default=True)
-    yield c
-    c.close()
-    cluster.close()
-
-
 def _mixture(n=1800, d=4, k=5, dtype=np.float32, seed=0):
     rng = np.random.RandomState(seed)
     means = rng.uniform(-10, 10, size=(k, d))

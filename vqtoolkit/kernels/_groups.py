@@ -179,6 +179,16 @@ def _members(codes, idx):
     return [order[a:b] for a, b in zip(lo, hi)]
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _sq_to_center(x, i, centers, p):
+    """Squared distance of row ``i`` to ``centers[p]``, in float64, summed in feature order."""
+    s = 0.0
+    for t in range(x.shape[1]):
+        a = np.float64(x[i, t]) - centers[p, t]
+        s += a * a
+    return s
+
+
 @numba.njit(nogil=True, cache=True)
 def _children_chunk(x, codes, children, todo, prev, out, sums, counts, sse, changed):
     n, d = x.shape
@@ -222,15 +232,12 @@ def _power_chunk(x, codes, centers, V, select, out):
 
 @numba.njit(nogil=True, cache=True)
 def _farthest_chunk(x, codes, centers, select, sq, rows):
-    n, d = x.shape
+    n = x.shape[0]
     for i in range(n):
         p = codes[i]
         if not select[p]:
             continue
-        s = 0.0
-        for t in range(d):
-            a = np.float64(x[i, t]) - centers[p, t]
-            s += a * a
+        s = _sq_to_center(x, i, centers, p)
         if s > sq[p]:
             sq[p] = s
             rows[p] = i
@@ -238,16 +245,12 @@ def _farthest_chunk(x, codes, centers, select, sq, rows):
 
 @numba.njit(nogil=True, cache=True)
 def _sse_chunk(x, codes, centers, select, out):
-    n, d = x.shape
+    n = x.shape[0]
     for i in range(n):
         p = codes[i]
         if not select[p]:
             continue
-        s = 0.0
-        for t in range(d):
-            a = np.float64(x[i, t]) - centers[p, t]
-            s += a * a
-        out[p] += s
+        out[p] += _sq_to_center(x, i, centers, p)
 
 
 @numba.njit(nogil=True, cache=True)
