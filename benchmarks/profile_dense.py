@@ -29,14 +29,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import machine_report, search_report  # noqa: E402
-
-
-def make_data(n, d, k, seed=0):
-    rng = np.random.default_rng(seed)
-    centers = rng.normal(scale=3.0, size=(k, d))
-    X = (centers[rng.integers(k, size=n)] + rng.normal(size=(n, d))).astype(np.float32)
-    C = (centers + 0.1 * rng.normal(size=(k, d))).astype(np.float32)
-    return X, C
+from bench_assign import make_data  # noqa: E402  (the same blobs and codebook as bench_assign)
 
 
 def pass_parts(X, C):
