@@ -272,12 +272,7 @@ class MemoryChildren:
 
 def split_values(values, which, select):
     """The ``values`` of every selected code, in their order: a list over ``numpy.flatnonzero(select)``."""
-    idx = np.flatnonzero(select)
-    order = np.argsort(which, kind="stable")
-    sw = which[order]
-    lo = np.searchsorted(sw, idx, side="left")
-    hi = np.searchsorted(sw, idx, side="right")
-    return [values[order[a:b]] for a, b in zip(lo, hi)]
+    return [values[m] for m in _groups._members(which, np.flatnonzero(select))]
 
 
 def group_medians(X, w, codes, C):
